@@ -1,0 +1,1 @@
+"""Connectors to a shop's own databases: schema graph, verification, traversal plans."""

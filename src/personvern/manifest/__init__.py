@@ -1,0 +1,1 @@
+"""The privacy manifest: a shop's data map as code (model, loading, vocabulary)."""

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The two commands: ``python3 tasks.py demo`` and ``python3 tasks.py test``.
+
+Each creates ``.venv`` (if missing), installs personvern into it and runs the job.
+Only the Python 3.11+ standard library is used here, so a fresh machine needs nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+
+
+def _install(extra: str) -> None:
+    """Create the virtualenv and install the project; skipped when pyproject is unchanged."""
+    if not PYTHON.exists():
+        print(f"Creating {VENV.relative_to(ROOT)} …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extra or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    target = f".[{extra}]" if extra else "."
+    print(f"Installing personvern{f'[{extra}]' if extra else ''} …", flush=True)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-e", target],
+        cwd=ROOT,
+        check=True,
+    )
+    stamp.write_text(digest)
+
+
+def _run(*args: str) -> int:
+    return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT).returncode
+
+
+def demo() -> int:
+    _install("")
+    return _run("personvern", "demo")
+
+
+def test() -> int:
+    _install("test")
+    steps = [
+        ("ruff", "check", "src", "tests", "bench"),
+        ("mypy",),
+        ("pytest", *sys.argv[2:]),
+    ]
+    for step in steps:
+        print(f"$ {' '.join(step)}", flush=True)
+        code = _run(*step)
+        if code != 0:
+            return code
+    return 0
+
+
+def main() -> int:
+    jobs = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in jobs:
+        print("usage: python3 tasks.py demo | test [pytest arguments]", file=sys.stderr)
+        return 2
+    return jobs[sys.argv[1]]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

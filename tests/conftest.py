@@ -1,0 +1,78 @@
+"""Shared fixtures: real database servers, each test session in databases of its own.
+
+PostgreSQL (127.0.0.1:5432) and MariaDB (127.0.0.1:3306) are real servers. Without one,
+its tests are skipped on a developer's machine but fail under ``CI=true``: CI must never
+pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+PG_ADMIN_URL = os.environ.get(
+    "PERSONVERN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+MARIADB_ADMIN_URL = os.environ.get(
+    "PERSONVERN_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306/"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(name: str, error: Exception) -> None:
+    message = f"{name} is not reachable: {error}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: a missing server is a failure)")
+    pytest.skip(message)
+
+
+def _fresh_database(admin_url: str, name: str) -> Iterator[str]:
+    """Create an empty database, yield its URL, drop it afterwards."""
+    database = f"pv_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {database}")
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server
+        admin.dispose()
+        _unavailable(name, error)
+    url = sa.make_url(admin_url).set(database=database)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            if admin.dialect.name == "postgresql":
+                connection.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+                )
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {database}")
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    yield from _fresh_database(PG_ADMIN_URL, "PostgreSQL")
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A fresh, empty MariaDB database for one test."""
+    yield from _fresh_database(MARIADB_ADMIN_URL, "MariaDB")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite:///{tmp_path}/shop.db"
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The same test on SQLite, PostgreSQL and MariaDB."""
+    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mariadb": "mariadb_url"}
+    return str(request.getfixturevalue(fixture[request.param]))
