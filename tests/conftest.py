@@ -37,7 +37,7 @@ def _fresh_database(admin_url: str, name: str) -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f"CREATE DATABASE {database}")
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server
+    except Exception as error: # any failure to reach the server
         admin.dispose()
         _unavailable(name, error)
     url = sa.make_url(admin_url).set(database=database)

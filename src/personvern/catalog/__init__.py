@@ -56,6 +56,7 @@ class Vendor(CatalogEntry):
     website: str | None = None
     privacy_policy: str | None = None
     description: dict[str, str] | None = None
+    arrangement: dict[str, str] | None = None  # Art. 26(2) essence, for joint controllers
     cookies: tuple[VendorCookie, ...] = ()
 
     def recipient_defaults(self) -> dict[str, Any]:

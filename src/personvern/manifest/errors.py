@@ -30,7 +30,7 @@ class ManifestError(Exception):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(
-            problems, key=lambda p: (p.location or Location("", 0, 0), p.message)
+            set(problems), key=lambda p: (p.location or Location("", 0, 0), p.message)
         )
         super().__init__("\n".join(str(problem) for problem in self.problems))
 

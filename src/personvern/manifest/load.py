@@ -18,7 +18,13 @@ from personvern import catalog
 from personvern.manifest import model
 from personvern.manifest.errors import Location, ManifestError, Problem
 from personvern.manifest.model import Anchor, Manifest
-from personvern.manifest.source import LocatedList, LocatedMap, SourceDocument, locate, read_manifest
+from personvern.manifest.source import (
+    LocatedList,
+    LocatedMap,
+    SourceDocument,
+    locate,
+    read_manifest,
+)
 from personvern.manifest.taxonomy import Kind, Taxonomy, Term
 
 Path_ = tuple[str | int, ...]
@@ -108,6 +114,14 @@ def _expand_cookies(tree: LocatedMap, problems: list[Problem]) -> None:
             ))
             continue
         provider = entry.get("provider") or _provider_for(vendor.key, tree)
+        recipients = tree.get("recipients")
+        if not (isinstance(recipients, Mapping) and provider in recipients):
+            problems.append(Problem(
+                entry.at("catalog"),
+                f"cookies[{index}]: {vendor.name} sets these cookies but is not a recipient; "
+                f"add recipients: {{{vendor.key}: {{catalog: {vendor.key}}}}}",
+            ))
+            continue
         for known in vendor.cookies:
             defaults = known.model_dump(exclude_none=True)
             defaults.update(provider=provider, catalog=vendor.key)
@@ -258,9 +272,9 @@ def _references(manifest: Manifest, taxonomy: Taxonomy) -> Iterator[tuple[Path_,
                 "consent category", consent.category, consent_categories
             )
 
-    for key, recipient in manifest.recipients.items():
-        if recipient.via and recipient.via not in manifest.recipients:
-            yield ("recipients", key, "via"), unknown("recipient", recipient.via, recipients)
+    for key, declared in manifest.recipients.items():
+        if declared.via and declared.via not in manifest.recipients:
+            yield ("recipients", key, "via"), unknown("recipient", declared.via, recipients)
 
     for i, cookie in enumerate(manifest.cookies):
         path = ("cookies", i)
@@ -289,16 +303,17 @@ def _datastore_references(
         path: Path_ = (*base, "collections", name)
         columns = list(collection.fields)
 
-        def column(value: str, where: Path_, columns: list[str] = columns) -> Iterator[
-            tuple[Path_, str]
-        ]:
+        def column(
+            value: str, where: Path_, columns: list[str] = columns, name: str = name
+        ) -> Iterator[tuple[Path_, str]]:
             if value not in columns:
                 close = difflib.get_close_matches(value, columns, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 yield where, f"no field {value!r} in {store_key}.{name}{hint}"
 
-        for key in collection.primary_key:
-            yield from column(key, (*path, "primary_key"))
+        if "primary_key" in collection.model_fields_set:
+            for key in collection.primary_key:
+                yield from column(key, (*path, "primary_key"))
         for field_name, data_field in collection.fields.items():
             where: Path_ = (*path, "fields", field_name)
             for i, category in enumerate(data_field.categories):

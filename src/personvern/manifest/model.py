@@ -72,7 +72,10 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
-class LocalizedText(RootModel[dict[Language, Annotated[str, StringConstraints(max_length=20_000)]]]):
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+
+
+class LocalizedText(RootModel[dict[Language, LongText]]):
     """Text per language. A plain string is taken as written in the manifest's first language."""
 
     model_config = ConfigDict(frozen=True)
@@ -387,6 +390,7 @@ class Purpose(Frozen):
     retention: Retention | None = None
     requirement: Requirement | None = None  # Art. 13(2)(e)
     consequences: LocalizedText | None = None  # of not providing the data, 13(2)(e)
+    minimum_age: Annotated[int, Field(ge=0, le=18)] | None = None  # Art. 8(1)
 
     @property
     def consent(self) -> ConsentBasis | None:

@@ -40,6 +40,12 @@ _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
 
 
+class SubstitutedStr(str):
+    """A string that had ``${VAR}`` substituted; ``raw`` is what the file says."""
+
+    raw: str
+
+
 class LocatedMap(dict[str, Any]):
     """A mapping that knows where it and each of its keys stand in the source."""
 
@@ -75,9 +81,9 @@ def locate(tree: Any, path: tuple[str | int, ...]) -> Location | None:
     found: Location | None = getattr(tree, "location", None)
     node = tree
     for step in path:
-        if isinstance(node, LocatedMap) and isinstance(step, str) and step in node:
-            found, node = node.at(step), node[step]
-        elif isinstance(node, LocatedList) and isinstance(step, int) and step < len(node):
+        in_map = isinstance(node, LocatedMap) and isinstance(step, str) and step in node
+        in_list = isinstance(node, LocatedList) and isinstance(step, int) and step < len(node)
+        if in_map or in_list:
             found, node = node.at(step), node[step]
         else:
             break
@@ -127,6 +133,7 @@ class _Builder:
             for child in node.value:
                 items.add(self.build(child, depth + 1), self.location(child))
             return items
+        assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocatedMap:
@@ -151,7 +158,7 @@ class _Builder:
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         text: str = node.value
-        if node.style is None:  # plain scalar: YAML 1.2 core schema
+        if not node.style:  # plain scalar (libyaml says "", PyYAML None): YAML 1.2 core
             if text in _NULL:
                 return None
             if text in _TRUE:
@@ -183,7 +190,9 @@ class _Builder:
             )
             return match.group(0)
 
-        return _ENV.sub(replace, text)
+        result = SubstitutedStr(_ENV.sub(replace, text))
+        result.raw = text
+        return result
 
 
 def read_file(path: Path, display: str, environ: Mapping[str, str]) -> tuple[Any, list[Problem]]:
@@ -270,7 +279,7 @@ def read_manifest(
         tree["include"] = LocatedList(tree.location)
         for entry in entries:
             tree["include"].add(entry.name, tree.location)
-        origin = path / "."
+        origin = path / "(folder)"  # includes resolve relative to the folder itself
     else:
         tree, origin = None, path
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from fideslang.default_taxonomy import (
+from fideslang.default_taxonomy import (  # type: ignore[attr-defined]
     DEFAULT_DATA_CATEGORIES,
     DEFAULT_DATA_SUBJECTS,
     DEFAULT_DATA_USES,
