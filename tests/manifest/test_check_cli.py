@@ -115,3 +115,24 @@ def test_show_summarises(write: Write, clean: dict[str, Any]) -> None:
     assert result.exit_code == 0
     assert "Fjellsko AS" in result.output and "Datatilsynet" in result.output
     assert "Bokføringsloven" in result.output and "6(1)(c)" in result.output
+
+
+def test_ignored_rules_are_set_apart_with_their_reason(write: Write, clean: dict[str, Any],
+                                                       tmp_path: Path) -> None:
+    clean["recipients"]["bring"].pop("dpa_signed")
+    clean["lint"] = {"ignore": {"PV043": "DPA is part of Bring's terms, accepted 2024"}}
+    path = str(write(clean))
+    result = runner.invoke(app, ["check", path])
+    assert result.exit_code == 0 and "1 ignored by lint.ignore" in result.output
+    out = tmp_path / "r.sarif"
+    runner.invoke(app, ["check", "--format", "sarif", "-o", str(out), path])
+    log = json.loads(out.read_text())
+    jsonschema.validate(log, _sarif_schema())
+    (suppressed,) = log["runs"][0]["results"]
+    assert suppressed["suppressions"][0]["justification"].startswith("DPA is part")
+
+
+def test_ignoring_an_unknown_rule_is_an_error(write: Write, clean: dict[str, Any]) -> None:
+    clean["lint"] = {"ignore": {"PV999": "no such rule"}}
+    result = runner.invoke(app, ["check", str(write(clean))])
+    assert result.exit_code == 1 and "unknown rule 'PV999'" in result.output

@@ -28,6 +28,8 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)  # the manifest did not load
     findings: list[Finding] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # loaded, with notes (unset env)
+    ignored: list[Finding] = field(default_factory=list)  # rules the manifest ignores
+    ignore_reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def loaded(self) -> bool:
@@ -67,6 +69,8 @@ def render_text(results: Sequence[CheckResult], console: Console, *, hints: bool
         counts = ", ".join(
             f"{result.count(s)} {s.value}{'s' if result.count(s) != 1 else ''}" for s in Severity
         )
+        if result.ignored:
+            counts += f" ({len(result.ignored)} ignored by lint.ignore)"
         mark = "[bold red]✗[/]" if result.failed else "[green]✓[/]"
         console.print(f"{mark} {escape(result.path)}: {counts}")
 
@@ -105,6 +109,7 @@ def render_json(results: Sequence[CheckResult]) -> str:
                         for p in r.problems
                     ],
                     "findings": [_finding_json(f) for f in r.findings],
+                    "ignored": [_finding_json(f) for f in r.ignored],
                     "summary": {s.value: r.count(s) for s in Severity},
                 }
                 for r in results
@@ -151,12 +156,15 @@ def render_sarif(results: Sequence[CheckResult]) -> str:
                     location.column if location else None,
                 )],
             })
-        for finding in result.findings:
+        ignored = result.ignore_reasons
+        for finding in [*result.findings, *result.ignored]:
             location = finding.location
             sarif_results.append({
                 "ruleId": finding.rule.id,
                 "ruleIndex": index[finding.rule.id] + 1,
                 "level": SARIF_LEVEL[finding.severity],
+                **({"suppressions": [{"kind": "inSource", "justification": ignored[
+                    finding.rule.id]}]} if finding.rule.id in ignored else {}),
                 "message": {"text": f"{finding.message} ({finding.rule.article})"},
                 "locations": [_sarif_location(
                     location.file if location else result.path,

@@ -120,9 +120,7 @@ def supervisory_authority_unknown(loaded: LoadedManifest) -> Iterator[Hit]:
     authority (Art. 13(2)(d)); personvern knows the Nordic and German ones.
     """
     organization = loaded.manifest.organization
-    if organization.supervisory_authority is None and (
-        organization.country not in catalog.authorities()
-    ):
+    if organization.supervisory_authority is None:
         yield ("organization", "country"), (
             f"no supervisory authority is known for {organization.country}; declare one"
         )

@@ -151,6 +151,18 @@ def _expand_laws(tree: LocatedMap, problems: list[Problem]) -> None:
                     holds[index] = merged
 
 
+def _default_authority(tree: LocatedMap) -> None:
+    """The supervisory authority follows from the controller's country unless overridden."""
+    organization = tree.get("organization")
+    if not isinstance(organization, LocatedMap) or "supervisory_authority" in organization:
+        return
+    country = organization.get("country")
+    known = catalog.authorities().get(country.upper()) if isinstance(country, str) else None
+    if known:
+        organization["supervisory_authority"] = dict(known)
+        organization.key_locations["supervisory_authority"] = organization.at("country")
+
+
 def _default_consent_categories(tree: LocatedMap) -> None:
     if "consent_categories" not in tree:
         defaults = LocatedMap(tree.location)
@@ -354,6 +366,7 @@ def load_manifest(
     _expand_cookies(document.tree, problems)
     _expand_laws(document.tree, problems)
     _default_consent_categories(document.tree)
+    _default_authority(document.tree)
     if problems:
         raise ManifestError(problems)
     manifest = _validate(document)

@@ -602,6 +602,14 @@ def _unique_cookie_names(cookies: tuple[Cookie, ...]) -> tuple[Cookie, ...]:
     return cookies
 
 
+class LintSettings(Frozen):
+    """Rules the shop has decided not to follow, each with the reason (kept for audits)."""
+
+    ignore: Mapping[Annotated[str, StringConstraints(pattern=r"^PV\d{3}$")], ShortText] = Field(
+        default_factory=dict
+    )
+
+
 class Manifest(Frozen):
     version: Literal[1] = 1
     organization: Organization
@@ -612,6 +620,7 @@ class Manifest(Frozen):
     recipients: Mapping[Key, Recipient] = Field(default_factory=dict)
     cookies: Annotated[tuple[Cookie, ...], AfterValidator(_unique_cookie_names)] = ()
     datastores: Mapping[Key, Datastore] = Field(default_factory=dict)
+    lint: LintSettings = LintSettings()
 
     def collections(self) -> Iterator[tuple[str, str, Collection]]:
         """Every (datastore, collection name, collection)."""

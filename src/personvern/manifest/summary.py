@@ -65,9 +65,7 @@ def render_summary(loaded: LoadedManifest, console: Console, language: str | Non
     organization = manifest.organization
     lang = language or organization.languages[0]
     authority = organization.supervisory_authority
-    authority_name = authority.name if authority else catalog.authorities().get(
-        organization.country, {}
-    ).get("name", "—")
+    authority_name = authority.name if authority else "—"
     console.print(
         f"[bold]{organization.name}[/] ({organization.country}"
         f"{', ' + organization.org_number if organization.org_number else ''}) — "
