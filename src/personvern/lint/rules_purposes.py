@@ -332,12 +332,19 @@ def purpose_category_stored_nowhere(loaded: LoadedManifest) -> Iterator[Hit]:
     if not loaded.manifest.datastores:
         return
     stored = stored_categories(loaded)
+    users: dict[str, list[tuple[str, int]]] = {}
     for key, purpose in _purposes(loaded):
         for index, category in enumerate(purpose.categories):
             if not any(related(loaded, category, held) for held in stored):
-                yield ("purposes", key, "categories", index), (
-                    f"purpose {key!r} names {category}, which no datastore field holds"
-                )
+                users.setdefault(category, []).append((key, index))
+    # One finding per category, at its first use: a partial data map gives one line per
+    # missing category, not one per purpose that names it.
+    for category, uses in users.items():
+        (first, index), others = uses[0], len(uses) - 1
+        more = f" (and {others} more purpose{'s' if others > 1 else ''})" if others else ""
+        yield ("purposes", first, "categories", index), (
+            f"{category} is named by purpose {first!r}{more} but no datastore field holds it"
+        )
 
 
 @rule("PV019", "requirement-not-stated", "info", "GDPR Art. 13(2)(e)",
