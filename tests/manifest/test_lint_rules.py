@@ -117,6 +117,8 @@ CASES: dict[str, Mutation] = {
     "PV054": lambda m: m["cookies"][1].update(duration="P2Y"),
     "PV055": lambda m: m["cookies"].append(
         {"name": "tp", "category": "necessary", "party": "third", "duration": "P1D"}),
+    "PV056": lambda m: _purpose(m, "statistics").update(
+        legal_basis={"basis": "legitimate_interests", "interest": "x", "balancing": "y"}),
     "PV060": lambda m: _customers(m)["fields"].update(
         phone={"categories": ["user.contact.phone_number"]}),
     "PV061": lambda m: m["datastores"]["shop"]["collections"].update(

@@ -125,7 +125,7 @@ TransferStatus = Literal["eea", "adequacy", "dpf", "third_country"]
 def transfer_status(country: str) -> TransferStatus:
     """How Chapter V sees a recipient in ``country``."""
     countries = _countries()
-    if country in countries["eea"]:
+    if country in countries["eea"] or country in ("EU", "EEA"):
         return "eea"
     if country in countries["adequacy"]:
         return "adequacy"

@@ -9,6 +9,7 @@ from personvern.lint.facts import consent_categories_granted
 from personvern.lint.rule import Hit, rule
 from personvern.manifest.load import LoadedManifest
 from personvern.manifest.model import Cookie
+from personvern.manifest.taxonomy import within
 
 EPRIVACY = "ePrivacy Directive Art. 5(3); ekomloven § 3-15; LEK 9 kap. 28 §"
 
@@ -120,3 +121,25 @@ def third_party_cookie_provider_unknown(loaded: LoadedManifest) -> Iterator[Hit]
     for index, cookie in enumerate(loaded.manifest.cookies):
         if cookie.party == "third" and cookie.provider == "first_party":
             yield ("cookies", index), f"third-party cookie {cookie.name!r} names no provider"
+
+
+@rule("PV056", "device-storage-without-consent", "error", EPRIVACY,
+      fix="Base the purpose on consent (legal_basis: {basis: consent, category: performance, "
+          "…}), or declare why the storage is strictly necessary (data_use: essential…).")
+def device_storage_without_consent(loaded: LoadedManifest) -> Iterator[Hit]:
+    """A purpose reads cookie identifiers from the device on a basis other than consent.
+
+    Art. 5(3) of the ePrivacy Directive requires consent for storing or reading
+    information on the user's device unless strictly necessary for a service the user asked
+    for; the GDPR basis (legitimate interests, say) does not replace it (CJEU C-673/17
+    Planet49; EDPB Guidelines 2/2023 on the technical scope of Art. 5(3)). Seed notices do
+    this with "performance cookies" on legitimate interests.
+    """
+    for key, purpose in loaded.manifest.purposes.items():
+        reads_device = any(within(c, "user.device.cookie_id") or c == "user.device.cookie"
+                           for c in purpose.categories)
+        if reads_device and not within(purpose.data_use, "essential") and purpose.legal_basis \
+                and not purpose.has_basis("consent"):
+            yield ("purposes", key, "legal_basis"), (
+                f"purpose {key!r} reads cookie identifiers without consent"
+            )

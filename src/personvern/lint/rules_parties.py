@@ -153,12 +153,12 @@ def third_country_without_transfer(loaded: LoadedManifest) -> Iterator[Hit]:
     name the safeguard (Art. 13(1)(f)).
     """
     for key, recipient in loaded.manifest.recipients.items():
-        country = recipient.country
-        if country is None or catalog.transfer_status(country) in ("eea", "adequacy"):
-            continue
-        if recipient.transfer is None or recipient.transfer.mechanism == "none":
+        places = [c for c in (recipient.country, *recipient.data_locations) if c]
+        outside = [c for c in places if catalog.transfer_status(c) not in ("eea", "adequacy")]
+        if outside and (recipient.transfer is None or recipient.transfer.mechanism == "none"):
             yield ("recipients", key), (
-                f"recipient {key!r} is in {country}, outside the EEA, with no transfer mechanism"
+                f"recipient {key!r} is in {', '.join(outside)}, outside the EEA, "
+                "with no transfer mechanism"
             )
 
 
@@ -212,7 +212,7 @@ def processor_without_dpa(loaded: LoadedManifest) -> Iterator[Hit]:
     matter, duration, nature and purpose, categories and the processor's duties (28(3)).
     """
     for key, recipient in loaded.manifest.recipients.items():
-        if recipient.role in ("processor", "sub_processor") and recipient.dpa_signed is None:
+        if recipient.role in ("processor", "sub_processor") and not recipient.dpa_signed:
             yield ("recipients", key), f"processor {key!r} has no dpa_signed date"
 
 

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     RootModel,
     SecretStr,
     StringConstraints,
@@ -402,6 +403,15 @@ class Purpose(Frozen):
 
 # --- recipients -----------------------------------------------------------------------
 
+
+def _date_or_flag(value: Any) -> date | bool | None:
+    if value is None or isinstance(value, (bool, date)):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError("give a date (2024-05-01), or true when the date is unknown") from None
+
 RecipientRole = Literal[
     "processor", "sub_processor", "joint_controller", "independent_controller",
     "public_authority",
@@ -429,7 +439,10 @@ class Recipient(Frozen):
     role: RecipientRole
     country: Country | None = None
     transfer: Transfer | None = None
-    dpa_signed: date | None = None  # Art. 28(3) contract
+    # Art. 28(3) contract: the date it was signed, or true when it exists undated.
+    dpa_signed: Annotated[date | bool | None, PlainValidator(_date_or_flag)] = None
+    # Where the data is stored, when that differs from the entity's country ("EU" allowed).
+    data_locations: Annotated[tuple[Country, ...], BeforeValidator(_one_or_many)] = ()
     via: Key | None = None  # for a sub-processor: the processor that engages it
     arrangement: LocalizedText | None = None  # Art. 26(2): essence of the joint arrangement
     service: ShortText | None = None
