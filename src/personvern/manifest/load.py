@@ -115,7 +115,8 @@ def _expand_cookies(tree: LocatedMap, problems: list[Problem]) -> None:
             continue
         provider = entry.get("provider") or _provider_for(vendor.key, tree)
         recipients = tree.get("recipients")
-        if not (isinstance(recipients, Mapping) and provider in recipients):
+        if not (isinstance(provider, str) and isinstance(recipients, Mapping)
+                and provider in recipients):
             problems.append(Problem(
                 entry.at("catalog"),
                 f"cookies[{index}]: {vendor.name} sets these cookies but is not a recipient; "
@@ -143,11 +144,11 @@ def _expand_laws(tree: LocatedMap, problems: list[Problem]) -> None:
             if not isinstance(holds, LocatedList):
                 continue
             for index, hold in enumerate(holds):
-                if isinstance(hold, LocatedMap) and hold.get("law") in laws:
-                    defaults = {k: v for k, v in laws[hold["law"]].items() if k != "country"}
-                    defaults["law"] = f"{defaults['law']}"
-                    merged = _with_defaults(hold, defaults)
-                    merged["law"] = defaults["law"]
+                key = hold.get("law") if isinstance(hold, LocatedMap) else None
+                if isinstance(key, str) and key in laws:
+                    defaults = {k: v for k, v in laws[key].items() if k != "country"}
+                    merged = _with_defaults(hold, {**defaults, "catalog": key})
+                    merged["law"] = defaults["law"]  # the catalog key becomes the law's name
                     holds[index] = merged
 
 

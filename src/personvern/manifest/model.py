@@ -538,6 +538,7 @@ class LegalHold(Frozen):
     """
 
     law: ShortText
+    catalog: Key | None = None  # the law catalog entry the hold was taken from
     section: ShortText | None = None
     after: Duration | None = None
     from_: Anchor | None = Field(None, alias="from")
