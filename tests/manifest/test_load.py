@@ -244,3 +244,73 @@ def test_max_nodes_is_the_limit(write: Write, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(source, "MAX_NODES", 50)
     (line,) = _errors(write("organization: {name: A, country: NO}\nx: [" + "1," * 60 + "1]\n"))
     assert "more than 50 values" in line
+
+
+def test_numbers_are_text_where_text_is_meant(write: Write) -> None:
+    path = write("organization: {name: A AS, country: NO, org_number: 923609016,\n"
+                 "  address: {street: Gata 1, postal_code: 0155, city: Oslo, country: NO}}\n")
+    organization = load_manifest(path).manifest.organization
+    assert organization.org_number == "923609016"
+    assert organization.address is not None
+    assert organization.address.postal_code == "0155"  # a leading 0 is no YAML 1.2 integer
+
+
+def test_own_consent_categories_keep_the_defaults(write: Write, clean: dict[str, Any]) -> None:
+    clean["consent_categories"] = {"social": {"name": {"nb": "Sosiale medier",
+                                                       "en": "Social media"}}}
+    categories = load_manifest(write(clean)).manifest.consent_categories
+    assert {"necessary", "performance", "functional", "marketing", "social"} <= set(categories)
+    assert categories["necessary"].necessary
+
+
+def test_a_single_legal_hold_uses_the_law_catalog(write: Write, clean: dict[str, Any]) -> None:
+    orders = clean["datastores"]["shop"]["collections"]["orders"]
+    orders["legal_holds"] = {"law": "no.bokforingsloven", "keep": ["id"]}
+    (hold,) = load_manifest(write(clean)).manifest.datastores["shop"].collections[
+        "orders"].legal_holds
+    assert hold.catalog == "no.bokforingsloven" and str(hold.after) == "P5Y"
+
+
+def test_catalog_law_without_its_date_column_points_at_the_hold(
+    write: Write, clean: dict[str, Any]
+) -> None:
+    orders = clean["datastores"]["shop"]["collections"]["orders"]
+    orders["fields"]["ordered_on"] = orders["fields"].pop("created_at")
+    orders["legal_holds"][0]["keep"] = ["id"]
+    path = write(clean)
+    (line,) = _errors(path)
+    assert line.startswith(str(path)) and "add from: {column:" in line
+    orders["legal_holds"][0]["from"] = {"column": "ordered_on", "end_of": "fiscal_year"}
+    assert load_manifest(write(clean)).manifest
+
+
+def test_missing_include_points_at_the_include_line(write: Write) -> None:
+    path = write("organization: {name: A, country: NO}\ninclude: [missing.yaml]\n")
+    (line,) = _errors(path)
+    assert line.startswith(f"{path}:2:") and "matches no file" in line
+
+
+def test_duplicate_cookie_points_at_the_second(write: Write, clean: dict[str, Any]) -> None:
+    clean["cookies"].append(dict(clean["cookies"][0]))
+    (line,) = _errors(write(clean))
+    assert "cookies[2]" in line and "declared twice (first as cookies[0])" in line
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("erasure", {"strategy": "nullify", "value": "x"}, "redact strategy only"),
+    ("erasure", {"strategy": "redact", "precision": "year"}, "generalize_date strategy only"),
+    ("retention", [{"action": "delete", "after": "P1Y", "from": {"column": "last_seen"}}],
+     "a field's retention rules anonymize that field"),
+])
+def test_meaningless_combinations_are_errors(write: Write, clean: dict[str, Any], field: str,
+                                             value: Any, message: str) -> None:
+    clean["datastores"]["shop"]["collections"]["customers"]["fields"]["email"][field] = value
+    (line,) = _errors(write(clean))
+    assert message in line
+
+
+def test_purpose_retention_counts_from_an_event(write: Write, clean: dict[str, Any]) -> None:
+    clean["purposes"]["order_fulfilment"]["retention"] = {"after": "P1Y",
+                                                          "from": {"column": "created_at"}}
+    (line,) = _errors(write(clean))
+    assert "counts from an event" in line

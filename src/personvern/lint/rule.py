@@ -67,7 +67,8 @@ def rule(
         check: Callable[[LoadedManifest], Iterable[Hit]],
     ) -> Callable[[LoadedManifest], Iterable[Hit]]:
         doc = inspect.cleandoc(check.__doc__ or name)
-        summary, _, rationale = doc.partition("\n")
+        first, _, rationale = doc.partition("\n\n")
+        summary = " ".join(first.split())
         if id in RULES:
             raise ValueError(f"rule {id} is registered twice")
         RULES[id] = Rule(

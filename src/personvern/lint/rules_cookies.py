@@ -116,8 +116,12 @@ def consent_cookie_too_long(loaded: LoadedManifest) -> Iterator[Hit]:
 @rule("PV055", "third-party-cookie-provider-unknown", "warning", "GDPR Art. 13(1)(e)",
       fix="Set provider: to the recipient that sets the cookie.")
 def third_party_cookie_provider_unknown(loaded: LoadedManifest) -> Iterator[Hit]:
-    """A third-party cookie does not name its provider, so the notice cannot name the
-    recipient that reads it."""
+    """A third-party cookie does not name its provider.
+
+    Whoever sets a third-party cookie receives what it carries: that provider is a
+    recipient the notice must name (Art. 13(1)(e)), and a cookie without one cannot be
+    listed under its vendor in the banner.
+    """
     for index, cookie in enumerate(loaded.manifest.cookies):
         if cookie.party == "third" and cookie.provider == "first_party":
             yield ("cookies", index), f"third-party cookie {cookie.name!r} names no provider"

@@ -72,8 +72,11 @@ def personal_field_without_erasure(loaded: LoadedManifest) -> Iterator[Hit]:
 @rule("PV063", "identity-field-not-personal", "warning", "GDPR Art. 4(1)",
       fix="Give the identity field its data category (user.contact.email …).")
 def identity_field_not_personal(loaded: LoadedManifest) -> Iterator[Hit]:
-    """An identity field carries no data category: it identifies a person, so it is
-    personal data and must be in the data map."""
+    """An identity field carries no data category.
+
+    A field that identifies a person is personal data (Art. 4(1)); without a category it
+    falls out of the data map, the notice and the purpose checks.
+    """
     for store, collection, name, data_field in loaded.manifest.fields():
         if data_field.identity and not data_field.categories:
             yield ("datastores", store, "collections", collection, "fields", name), (

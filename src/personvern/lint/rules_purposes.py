@@ -351,8 +351,12 @@ def purpose_category_stored_nowhere(loaded: LoadedManifest) -> Iterator[Hit]:
       fix="Add requirement: contractual | statutory | contract_prerequisite | voluntary, "
           "and consequences:.")
 def requirement_not_stated(loaded: LoadedManifest) -> Iterator[Hit]:
-    """A purpose on contract or legal obligation does not say whether providing the data
-    is required, and what happens if it is not provided (Art. 13(2)(e))."""
+    """A purpose on contract or legal obligation does not say whether the data is required.
+
+    The notice must say whether providing the data is a statutory or contractual
+    requirement, or needed to enter a contract, and what happens if it is not provided
+    (Art. 13(2)(e)).
+    """
     for key, purpose in _purposes(loaded):
         if (purpose.has_basis("contract") or purpose.has_basis("legal_obligation")) and (
             purpose.requirement is None

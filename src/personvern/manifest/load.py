@@ -140,16 +140,32 @@ def _expand_laws(tree: LocatedMap, problems: list[Problem]) -> None:
         if not isinstance(collections, Mapping):
             continue
         for collection in collections.values():
-            holds = collection.get("legal_holds") if isinstance(collection, Mapping) else None
+            if not isinstance(collection, LocatedMap):
+                continue
+            holds = collection.get("legal_holds")
+            if isinstance(holds, LocatedMap):  # one hold written without a list
+                single = LocatedList(holds.location)
+                single.add(holds, holds.location)
+                collection["legal_holds"] = holds = single
             if not isinstance(holds, LocatedList):
                 continue
             for index, hold in enumerate(holds):
                 key = hold.get("law") if isinstance(hold, LocatedMap) else None
-                if isinstance(key, str) and key in laws:
-                    defaults = {k: v for k, v in laws[key].items() if k != "country"}
-                    merged = _with_defaults(hold, {**defaults, "catalog": key})
-                    merged["law"] = defaults["law"]  # the catalog key becomes the law's name
-                    holds[index] = merged
+                if not (isinstance(key, str) and key in laws):
+                    continue
+                defaults = {k: v for k, v in laws[key].items() if k != "country"}
+                column = defaults["from"].get("column")
+                fields = collection.get("fields")
+                if "from" not in hold and not (isinstance(fields, Mapping) and column in fields):
+                    problems.append(Problem(hold.at("law"), (
+                        f"{key} counts from a date column ({column!r} by default), which this "
+                        f"collection lacks; add from: {{column: <your date column>, end_of: "
+                        f"{defaults['from'].get('end_of', 'fiscal_year')}}}"
+                    )))
+                    continue
+                merged = _with_defaults(hold, {**defaults, "catalog": key})
+                merged["law"] = defaults["law"]  # the catalog key becomes the law's name
+                holds[index] = merged
 
 
 def _default_authority(tree: LocatedMap) -> None:
@@ -165,12 +181,14 @@ def _default_authority(tree: LocatedMap) -> None:
 
 
 def _default_consent_categories(tree: LocatedMap) -> None:
-    if "consent_categories" not in tree:
-        defaults = LocatedMap(tree.location)
-        for key, value in catalog.consent_categories().items():
-            defaults[key] = value
-            defaults.key_locations[key] = tree.location
-        tree["consent_categories"] = defaults
+    """The four default banner categories, beneath the manifest's own (which may add more or
+    rename them); ``necessary`` always exists, since vendor cookies rely on it."""
+    declared = tree.get("consent_categories")
+    if declared is not None and not isinstance(declared, LocatedMap):
+        return  # a wrong type: validation reports it
+    given = declared if declared is not None else LocatedMap(tree.location)
+    tree["consent_categories"] = _with_defaults(given, catalog.consent_categories())
+    tree.key_locations.setdefault("consent_categories", tree.location)
 
 
 # --- validation -----------------------------------------------------------------------
@@ -289,8 +307,12 @@ def _references(manifest: Manifest, taxonomy: Taxonomy) -> Iterator[tuple[Path_,
         if declared.via and declared.via not in manifest.recipients:
             yield ("recipients", key, "via"), unknown("recipient", declared.via, recipients)
 
+    seen: dict[tuple[str, str | None], int] = {}
     for i, cookie in enumerate(manifest.cookies):
         path = ("cookies", i)
+        first = seen.setdefault((cookie.name, cookie.domain), i)
+        if first != i:
+            yield path, f"cookie {cookie.name!r} is declared twice (first as cookies[{first}])"
         if cookie.provider != "first_party" and cookie.provider not in manifest.recipients:
             yield (*path, "provider"), unknown("recipient", cookie.provider, recipients)
         if cookie.category not in manifest.consent_categories:

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -64,7 +63,12 @@ Email = Annotated[
 Url = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=2000)
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+ShortText = Annotated[
+    str,
+    # YAML reads 923609016 or 0155 as numbers; an org number or postal code is still text.
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+]
 
 DEFAULT_LANGUAGE = "en"
 
@@ -393,6 +397,16 @@ class Purpose(Frozen):
     consequences: LocalizedText | None = None  # of not providing the data, 13(2)(e)
     minimum_age: Annotated[int, Field(ge=0, le=18)] | None = None  # Art. 8(1)
 
+    @model_validator(mode="after")
+    def _retention_counts_from_an_event(self) -> Purpose:
+        anchor = self.retention.from_ if self.retention else None
+        if anchor is not None and anchor.column is not None:
+            raise ValueError(
+                "retention.from: a purpose's period counts from an event (collected, "
+                "account_closed…); date columns belong to datastore retention rules"
+            )
+        return self
+
     @property
     def consent(self) -> ConsentBasis | None:
         return next((b for b in self.legal_basis if isinstance(b, ConsentBasis)), None)
@@ -442,7 +456,9 @@ class Recipient(Frozen):
     # Art. 28(3) contract: the date it was signed, or true when it exists undated.
     dpa_signed: Annotated[date | bool | None, PlainValidator(_date_or_flag)] = None
     # Where the data is stored, when that differs from the entity's country ("EU" allowed).
-    data_locations: Annotated[tuple[Country, ...], BeforeValidator(_one_or_many)] = ()
+    data_locations: Annotated[
+        tuple[Country | Literal["EEA"], ...], BeforeValidator(_one_or_many)
+    ] = ()
     via: Key | None = None  # for a sub-processor: the processor that engages it
     arrangement: LocalizedText | None = None  # Art. 26(2): essence of the joint arrangement
     service: ShortText | None = None
@@ -512,6 +528,14 @@ class Masking(Frozen):
     def _shorthand(cls, value: Any) -> Any:
         return {"strategy": value} if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _options_fit_the_strategy(self) -> Masking:
+        if self.value is not None and self.strategy != "redact":
+            raise ValueError("value: is the replacement text of the redact strategy only")
+        if self.precision is not None and self.strategy != "generalize_date":
+            raise ValueError("precision: belongs to the generalize_date strategy only")
+        return self
+
 
 class RetentionRule(Frozen):
     """Delete rows, or anonymise fields, once the period from the anchor has passed."""
@@ -525,8 +549,10 @@ class RetentionRule(Frozen):
 
     @model_validator(mode="after")
     def _fields_for_anonymize(self) -> RetentionRule:
-        if self.action == "delete" and self.fields:
-            raise ValueError("a delete rule removes rows; fields: belongs to anonymize rules")
+        if self.action == "delete" and (self.fields or self.masking):
+            raise ValueError(
+                "a delete rule removes rows; fields: and masking: belong to anonymize rules"
+            )
         return self
 
 
@@ -561,6 +587,16 @@ class DataField(Frozen):
     @classmethod
     def _bare(cls, value: Any) -> Any:
         return {} if value is None else value
+
+    @model_validator(mode="after")
+    def _field_rules_anonymize(self) -> DataField:
+        for rule in self.retention:
+            if rule.action != "anonymize" or rule.fields:
+                raise ValueError(
+                    "a field's retention rules anonymize that field (action: anonymize, "
+                    "no fields:); delete rows with a rule on the collection"
+                )
+        return self
 
     @property
     def personal(self) -> bool:
@@ -606,16 +642,6 @@ class Datastore(Frozen):
 # --- the manifest ---------------------------------------------------------------------
 
 
-def _unique_cookie_names(cookies: tuple[Cookie, ...]) -> tuple[Cookie, ...]:
-    seen: set[tuple[str, str | None]] = set()
-    for cookie in cookies:
-        key = (cookie.name, cookie.domain)
-        if key in seen:
-            raise ValueError(f"cookie {cookie.name!r} is declared twice")
-        seen.add(key)
-    return cookies
-
-
 class LintSettings(Frozen):
     """Rules the shop has decided not to follow, each with the reason (kept for audits)."""
 
@@ -632,7 +658,7 @@ class Manifest(Frozen):
     consent_categories: Mapping[Key, ConsentCategory] = Field(default_factory=dict)
     purposes: Mapping[Key, Purpose] = Field(default_factory=dict)
     recipients: Mapping[Key, Recipient] = Field(default_factory=dict)
-    cookies: Annotated[tuple[Cookie, ...], AfterValidator(_unique_cookie_names)] = ()
+    cookies: tuple[Cookie, ...] = ()
     datastores: Mapping[Key, Datastore] = Field(default_factory=dict)
     lint: LintSettings = LintSettings()
 

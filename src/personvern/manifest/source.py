@@ -233,7 +233,10 @@ def _include_targets(base: Path, entry: Any, where: Location) -> Iterator[Path]:
     if not isinstance(entry, str) or not entry:
         raise ManifestError.at(where, "include: entries must be file names or glob patterns")
     pattern = str(base.parent / entry)
-    matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(entry) else [pattern]
+    if glob.has_magic(entry):
+        matches = sorted(glob.glob(pattern, recursive=True))
+    else:
+        matches = [pattern] if Path(pattern).is_file() else []
     if not matches:
         raise ManifestError.at(where, f"include: {entry!r} matches no file")
     for match in matches:
@@ -306,9 +309,8 @@ def read_manifest(
             for target in _include_targets(file, entry, includes.at(index)):
                 resolved = target.resolve()
                 if resolved in stack:
-                    raise ManifestError.at(
-                        includes.at(index), f"include cycle: {display(target)} includes itself"
-                    )
+                    chain = " → ".join(display(p) for p in (*stack, resolved))
+                    raise ManifestError.at(includes.at(index), f"include cycle: {chain}")
                 if resolved in seen:
                     continue
                 seen.add(resolved)
