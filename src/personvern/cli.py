@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,9 +13,16 @@ from rich.console import Console
 from rich.table import Table
 
 from personvern import lint
+from personvern.audit.cli import app as audit_app
 from personvern.datastores.cli import app as datastores_app
 from personvern.demo.cli import app as demo_app
-from personvern.lint.report import explain, render_json, render_sarif, render_text
+from personvern.lint.report import (
+    explain,
+    render_json,
+    render_sarif,
+    render_text,
+    rules_markdown,
+)
 from personvern.manifest.errors import ManifestError
 from personvern.manifest.load import load_manifest
 from personvern.manifest.scaffold import (
@@ -25,6 +33,8 @@ from personvern.manifest.scaffold import (
     vendors_for,
 )
 from personvern.manifest.summary import render_summary
+from personvern.requests.cli import app as requests_app
+from personvern.store.cli import app as db_app
 
 app = typer.Typer(
     name="personvern",
@@ -35,6 +45,9 @@ app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 app.add_typer(datastores_app, name="datastores")
+app.add_typer(requests_app, name="requests")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 
 # soft_wrap: a finding stays on one line (file:line:col: message), so it can be grepped.
 console = Console(soft_wrap=True)
@@ -47,6 +60,7 @@ class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    markdown = "markdown"  # --list-rules only
 
 
 def _manifest_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -59,11 +73,20 @@ def _manifest_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return manifests, skipped
 
 
-def _list_rules() -> None:
+def _list_rules(output_format: OutputFormat) -> None:
+    rules = sorted(lint.RULES.values(), key=lambda r: r.id)
+    if output_format is OutputFormat.markdown:
+        sys.stdout.write(rules_markdown())
+        return
+    if output_format is not OutputFormat.text:
+        listing = [{"id": r.id, "name": r.name, "severity": r.severity.value,
+                    "article": r.article, "summary": r.summary, "fix": r.fix} for r in rules]
+        sys.stdout.write(json.dumps(listing, indent=2, ensure_ascii=False) + "\n")
+        return
     table = Table(title="personvern lint rules", show_lines=False)
     for column in ("id", "name", "severity", "enforces"):
         table.add_column(column)
-    for rule in sorted(lint.RULES.values(), key=lambda r: r.id):
+    for rule in rules:
         table.add_row(rule.id, rule.name, rule.severity.value, rule.article)
     console.print(table)
 
@@ -99,8 +122,11 @@ def check(
         console.print(explain(rule), markup=False, highlight=False)
         return
     if list_rules:
-        _list_rules()
+        _list_rules(output_format)
         return
+    if output_format is OutputFormat.markdown:
+        errors.print("[red]--format markdown goes with --list-rules.[/]")
+        raise typer.Exit(2)
     if not paths:
         errors.print("[red]Give at least one manifest file or folder.[/]")
         raise typer.Exit(2)

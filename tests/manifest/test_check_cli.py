@@ -136,3 +136,19 @@ def test_ignoring_an_unknown_rule_is_an_error(write: Write, clean: dict[str, Any
     clean["lint"] = {"ignore": {"PV999": "no such rule"}}
     result = runner.invoke(app, ["check", str(write(clean))])
     assert result.exit_code == 1 and "unknown rule 'PV999'" in result.output
+
+
+def test_docs_lint_rules_is_up_to_date() -> None:
+    docs = Path(__file__).parents[2] / "docs" / "lint-rules.md"
+    result = runner.invoke(app, ["check", "--list-rules", "--format", "markdown"])
+    assert result.exit_code == 0
+    assert docs.read_text(encoding="utf-8") == result.output, (
+        "regenerate: personvern check --list-rules --format markdown > docs/lint-rules.md"
+    )
+
+
+def test_list_rules_as_json() -> None:
+    result = runner.invoke(app, ["check", "--list-rules", "--format", "json"])
+    rules = json.loads(result.output)
+    assert len(rules) >= 25 and all(r["article"] for r in rules)
+    assert runner.invoke(app, ["check", "--format", "markdown", "x.yaml"]).exit_code == 2

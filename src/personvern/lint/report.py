@@ -208,5 +208,38 @@ def explain(rule: Rule) -> str:
     ]).replace("\n\n\n", "\n\n")
 
 
+RULES_MARKDOWN_HEAD = """\
+# Lint rules
+
+This file is generated from the rule registry (`personvern.lint.RULES`) by
+`personvern check --list-rules --format markdown`, so it says exactly what the code says;
+regenerate it rather than editing it (a test fails when it is out of date). Print one rule
+with `personvern check --explain PV040` (by id) or
+`personvern check --explain third-country-without-transfer` (by name).
+
+Each rule has a severity. `personvern check` exits with code 1 when a manifest has a finding
+of severity error (with `--strict`, also of severity warning); info findings never fail the
+check. A shop may set a rule aside, with its reason, under `lint: ignore:` in the manifest
+(see [manifest.md](manifest.md#lint)).
+"""
+
+
+def rules_markdown() -> str:
+    """docs/lint-rules.md: an index table, then each rule's explanation."""
+    rules = sorted(RULES.values(), key=lambda r: r.id)
+    lines = [RULES_MARKDOWN_HEAD, "| id | name | severity | enforces |", "|---|---|---|---|"]
+    lines += [
+        f"| [{r.id}](#{r.id.lower()}-{r.name}) | `{r.name}` | {r.severity.value} | {r.article} |"
+        for r in rules
+    ]
+    for r in rules:
+        lines += [
+            "", f"## {r.id} {r.name}", "", f"- **Severity:** {r.severity.value}",
+            f"- **Enforces:** {r.article}", "", r.summary, "", r.rationale, "",
+            f"**Fix:** {r.fix}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def summary_by_rule(findings: Iterable[Finding]) -> Counter[str]:
     return Counter(f.rule.id for f in findings)
