@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -40,6 +41,19 @@ def _install(extra: str) -> None:
     stamp.write_text(digest)
 
 
+def _system_packages() -> None:
+    """Debian's Chromium for the browser tests (Playwright drives it; it never downloads one)."""
+    if shutil.which("chromium") or not shutil.which("apt-get"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        print("Chromium is missing: install Debian's chromium package for the browser tests.")
+        return
+    print("Installing Debian's chromium for the browser tests …", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
+
+
 def _run(*args: str) -> int:
     return subprocess.run([str(BIN / args[0]), *args[1:]], cwd=ROOT).returncode
 
@@ -51,6 +65,7 @@ def demo() -> int:
 
 def test() -> int:
     _install("test")
+    _system_packages()
     steps = [
         ("ruff", "check", "src", "tests", "bench"),
         ("mypy",),

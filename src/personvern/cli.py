@@ -33,6 +33,7 @@ from personvern.manifest.scaffold import (
     vendors_for,
 )
 from personvern.manifest.summary import render_summary
+from personvern.notice.cli import app as notice_app
 from personvern.requests.cli import app as requests_app
 from personvern.store.cli import app as db_app
 
@@ -45,6 +46,7 @@ app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 app.add_typer(datastores_app, name="datastores")
+app.add_typer(notice_app, name="notice")
 app.add_typer(requests_app, name="requests")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import TypeVar
 
 from personvern.manifest.load import LoadedManifest
-from personvern.manifest.model import Datastore, Manifest
+from personvern.manifest.model import Manifest
 
 T = TypeVar("T")
 
@@ -59,21 +58,3 @@ def consent_categories_granted(loaded: LoadedManifest) -> set[str]:
 
     return cached(loaded, "consent_categories_granted", compute)
 
-
-def reachable_collections(store: Datastore) -> set[str]:
-    """Collections linked by references, in either direction, to one holding an identity."""
-    neighbours: dict[str, set[str]] = defaultdict(set)
-    for name, collection in store.collections.items():
-        for data_field in collection.fields.values():
-            if data_field.references:
-                target = data_field.references.partition(".")[0]
-                neighbours[name].add(target)
-                neighbours[target].add(name)
-    start = [name for name, c in store.collections.items() if c.identity_fields]
-    seen = set(start)
-    queue = deque(start)
-    while queue:
-        for nxt in neighbours[queue.popleft()] - seen:
-            seen.add(nxt)
-            queue.append(nxt)
-    return seen

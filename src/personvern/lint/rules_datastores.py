@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from personvern.lint.facts import purpose_categories, reachable_collections, related
+from personvern.datastores.graph import SubjectGraph
+from personvern.lint.facts import purpose_categories, related
 from personvern.lint.rule import Hit, rule
 from personvern.manifest.load import LoadedManifest
 from personvern.manifest.taxonomy import is_personal
@@ -40,7 +41,7 @@ def collection_unreachable(loaded: LoadedManifest) -> Iterator[Hit]:
     breaks the controller's duty to facilitate the rights (Art. 12(2)).
     """
     for store_key, store in loaded.manifest.datastores.items():
-        reachable = reachable_collections(store)
+        reachable = SubjectGraph.of(store).linked_to_identities()
         for name, collection in store.collections.items():
             if collection.personal and name not in reachable:
                 yield ("datastores", store_key, "collections", name), (

@@ -1,0 +1,1 @@
+"""Data-subject requests: deadlines (Art. 12(3)), the lifecycle state machine, identities."""

@@ -1,0 +1,450 @@
+"""``personvern requests``: data-subject requests from the command line.
+
+Each command is a thin shell over :mod:`personvern.requests.lifecycle`: it parses and
+checks its input, opens one transaction, calls one domain function and prints the result.
+Exit codes: 0 done, 1 refused (an illegal transition, a request not found, a late
+extension), 2 wrong input (nothing is written).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from enum import Enum
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from personvern.store.cli import DatabaseOption, open_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from personvern.manifest.model import Manifest
+    from personvern.store.models import DataSubjectRequest
+
+app = typer.Typer(help="Data-subject requests (GDPR Art. 12-22).", no_args_is_help=True)
+console = Console(soft_wrap=True, highlight=False)
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
+T = TypeVar("T")
+PAYLOAD_ARGUMENT_MAX = 64 * 1024
+
+
+class Kind(str, Enum):
+    """The rights a request can exercise (mirrors ``RequestKind``; kept here so --help
+    does not load the database layer)."""
+
+    access = "access"
+    portability = "portability"
+    erasure = "erasure"
+    rectification = "rectification"
+    restriction = "restriction"
+    objection = "objection"
+
+
+class Status(str, Enum):
+    """Mirrors ``RequestStatus``, for the same reason as :class:`Kind`."""
+
+    received = "received"
+    awaiting_identity = "awaiting_identity"
+    identity_verified = "identity_verified"
+    approved = "approved"
+    running = "running"
+    completed = "completed"
+    rejected = "rejected"
+
+
+ManifestOption = Annotated[
+    Path,
+    typer.Option("--manifest", "-m", envvar="PERSONVERN_MANIFEST",
+                 help="The shop's manifest: the controller's country and authority."),
+]
+ActorOption = Annotated[
+    str | None, typer.Option(help="Who acts (default: cli:<login name>).", show_default=False)
+]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why; kept on the timeline.")]
+
+
+def _usage(message: str) -> NoReturn:
+    errors.print(f"[red]{message}[/]")
+    raise typer.Exit(2)
+
+
+def _refused(message: str) -> NoReturn:
+    errors.print(f"[red]{message}[/]", markup=True)
+    raise typer.Exit(1)
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        if len(actor) > 200:
+            _usage("--actor is longer than 200 characters")
+        return actor
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+def _manifest(path: Path) -> Manifest:
+    from personvern.manifest.errors import ManifestError
+    from personvern.manifest.load import load_manifest
+
+    if not path.exists():
+        _usage(f"no manifest at {path}; give --manifest PATH or set $PERSONVERN_MANIFEST")
+    try:
+        return load_manifest(path).manifest
+    except ManifestError as error:
+        for problem in error.problems:
+            errors.print(str(problem), markup=False)
+        _usage(f"the manifest {path} does not load")
+
+
+@contextmanager
+def _session(database: str | None) -> Iterator[Session]:
+    """One transaction; domain refusals become exit 1 and roll everything back."""
+    from personvern.requests.lifecycle import RequestError
+    from personvern.store.database import transaction
+
+    engine = open_engine(database)
+    try:
+        with transaction(engine) as session:
+            yield session
+    except RequestError as error:
+        _refused(str(error))
+    finally:
+        engine.dispose()
+
+
+def _checked(call: Callable[[], T]) -> T:
+    """Run an input check; an invalid value is a usage error (exit 2)."""
+    from personvern.requests.lifecycle import InvalidRequestError
+    from personvern.requests.subject import InvalidIdentityError
+
+    try:
+        return call()
+    except (InvalidIdentityError, InvalidRequestError) as error:
+        _usage(str(error))
+
+
+def _payload(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    if len(text) > PAYLOAD_ARGUMENT_MAX:
+        _usage(f"--payload is larger than {PAYLOAD_ARGUMENT_MAX} bytes")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        _usage("--payload is not valid JSON")
+    if not isinstance(value, dict):
+        _usage("--payload must be a JSON object")
+    return value
+
+
+def _received_at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    if len(text) > 40:
+        _usage("--received-at is not an ISO date or date-time")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        _usage("--received-at is not an ISO date or date-time (2026-03-01 or "
+               "2026-03-01T09:30+01:00)")
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment > datetime.now(UTC):
+        _usage("--received-at is in the future")
+    return moment
+
+
+def _masked(value: str | None) -> str:
+    """Enough of an identifier to tell requests apart in a list, not enough to read it."""
+    if not value:
+        return ""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return f"{value[:3]}***{value[-2:]}" if len(value) > 6 else "***"
+
+
+def _who(request: DataSubjectRequest) -> str:
+    return _masked(request.email or request.phone or request.customer_number)
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+@app.command("create")
+def create_command(
+    kind: Annotated[Kind, typer.Option("--kind", "-k", help="The right exercised.")],
+    manifest: ManifestOption = Path("personvern.yaml"),
+    email: Annotated[str | None, typer.Option(help="The subject's e-mail address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="The subject's phone number.")] = None,
+    customer_number: Annotated[
+        str | None, typer.Option("--customer-number", help="The shop's customer number.")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language of the answer (default: the notice's first).")
+    ] = None,
+    payload: Annotated[
+        str | None,
+        typer.Option(help='JSON details, e.g. {"changes": {"address": "..."}} for a '
+                          'rectification or {"purposes": ["marketing"]} for an objection.'),
+    ] = None,
+    received_at: Annotated[
+        str | None,
+        typer.Option("--received-at", help="When it arrived, if not now (ISO date/time)."),
+    ] = None,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Register a request that has arrived; prints its id and deadline."""
+    from personvern.requests import lifecycle
+    from personvern.requests.deadlines import supported
+    from personvern.requests.subject import normalise_language, subject_identity
+    from personvern.store.models import RequestKind
+
+    loaded = _manifest(manifest)
+    country = loaded.organization.country
+    if not supported(country):
+        _usage(f"no public-holiday calendar for the manifest's country {country}")
+    identity = _checked(lambda: subject_identity(
+        email=email, phone=phone, customer_number=customer_number, country=country))
+    answer_language = _checked(
+        lambda: normalise_language(language or loaded.organization.languages[0]))
+    details, arrived = _payload(payload), _received_at(received_at)
+    who = _actor(actor)
+    with _session(database) as session:
+        request = _checked(lambda: lifecycle.create_request(
+            session, kind=RequestKind(kind.value), identity=identity,
+            language=answer_language, country=country, received_at=arrived,
+            payload=details, actor=who))
+    console.print(f"{request.id}  {request.kind.value}  due {request.due_at}")
+
+
+def _transition(
+    database: str | None, actor: str | None, request_id: str,
+    step: Callable[..., DataSubjectRequest],
+) -> None:
+    """Resolve the id, run one lifecycle step (``step(session, id, actor=…)``) in one
+    transaction, print the outcome."""
+    from personvern.requests.lifecycle import resolve_request_id
+
+    who = _actor(actor)
+    with _session(database) as session:
+        request = step(session, resolve_request_id(session, request_id), actor=who)
+    console.print(f"{request.id}  {request.status.value}  due {request.deadline}")
+
+
+RequestId = Annotated[
+    str, typer.Argument(help="The request's id, or its first 8 characters or more.")
+]
+
+
+@app.command("verify")
+def verify_command(
+    request_id: RequestId,
+    method: Annotated[str, typer.Option(help="How: email_link, order_number, in_person…")],
+    identity_kind: Annotated[
+        str, typer.Option("--identity", help="email, phone or customer_number.")
+    ] = "email",
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Record that the subject proved who they are (Art. 12(6))."""
+    from personvern.requests import lifecycle
+
+    if identity_kind not in lifecycle.IDENTITY_KINDS:
+        _usage("--identity must be email, phone or customer_number")
+    if len(method) > 64:
+        _usage("--method is longer than 64 characters")
+    _transition(database, actor, request_id, partial(
+        lifecycle.verify_identity, method=method, identity_kind=identity_kind))
+
+
+@app.command("ask-identity")
+def ask_identity_command(
+    request_id: RequestId, reason: ReasonOption,
+    database: DatabaseOption = None, actor: ActorOption = None,
+) -> None:
+    """Ask for proof of identity; the deadline clock stops until it comes (Art. 12(6))."""
+    from personvern.requests import lifecycle
+
+    _transition(database, actor, request_id, partial(
+        lifecycle.request_identity, reason=reason))
+
+
+@app.command("approve")
+def approve_command(
+    request_id: RequestId, database: DatabaseOption = None, actor: ActorOption = None,
+) -> None:
+    """Decide to carry out a request whose subject is verified."""
+    from personvern.requests import lifecycle
+
+    _transition(database, actor, request_id, lifecycle.approve)
+
+
+@app.command("start")
+def start_command(
+    request_id: RequestId, database: DatabaseOption = None, actor: ActorOption = None,
+) -> None:
+    """Mark an approved request as being carried out."""
+    from personvern.requests import lifecycle
+
+    _transition(database, actor, request_id, lifecycle.start)
+
+
+@app.command("complete")
+def complete_command(
+    request_id: RequestId, database: DatabaseOption = None, actor: ActorOption = None,
+) -> None:
+    """Mark a request as answered."""
+    from personvern.requests import lifecycle
+
+    _transition(database, actor, request_id, lifecycle.complete)
+
+
+@app.command("reject")
+def reject_command(
+    request_id: RequestId, reason: ReasonOption,
+    manifest: ManifestOption = Path("personvern.yaml"),
+    database: DatabaseOption = None, actor: ActorOption = None,
+) -> None:
+    """Decline a request, with reasons and the right to complain (Art. 12(4))."""
+    from personvern.requests import lifecycle
+
+    authority = _manifest(manifest).organization.supervisory_authority
+    if authority is None:
+        _usage("the manifest names no supervisory authority (organization."
+               "supervisory_authority); Art. 12(4) requires it in a rejection")
+    _checked(lambda: lifecycle.required_text(reason, "the reason for rejecting"))
+    _transition(database, actor, request_id, partial(
+        lifecycle.reject, reason=reason, authority=authority))
+
+
+@app.command("extend")
+def extend_command(
+    request_id: RequestId, reason: ReasonOption,
+    database: DatabaseOption = None, actor: ActorOption = None,
+) -> None:
+    """Extend the deadline to three months from receipt (Art. 12(3), first month only)."""
+    from personvern.requests import lifecycle
+
+    _checked(lambda: lifecycle.required_text(reason, "the reason for the extension"))
+    _transition(database, actor, request_id, partial(
+        lifecycle.extend, reason=reason))
+
+
+@app.command("list")
+def list_command(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue requests.")] = False,
+    due_within: Annotated[
+        int | None,
+        typer.Option("--due-within", min=0, max=3660, help="Only those due within N days."),
+    ] = None,
+    status: Annotated[
+        Status | None, typer.Option(help="Only requests in this state.", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+    database: DatabaseOption = None,
+) -> None:
+    """Requests by deadline, soonest first (identifiers masked)."""
+    from personvern.requests import lifecycle
+    from personvern.store.models import RequestStatus
+
+    today = _today()
+    with _session(database) as session:
+        found = lifecycle.list_requests(
+            session, today=today, overdue=overdue, due_within=due_within, limit=limit,
+            status=RequestStatus(status.value) if status else None)
+    title = "overdue requests" if overdue else "requests"
+    table = Table(title=f"{title} ({len(found)}) as of {today}", box=box.SIMPLE_HEAD,
+                  caption="* extended (Art. 12(3)); left: days until the deadline")
+    for column in ("id", "kind", "status", "subject", "due", "left"):
+        table.add_column(column, no_wrap=column in ("id", "due", "left"),
+                         justify="right" if column == "left" else "left")
+    for request in found:
+        table.add_row(*_row(request, today), style=_style(request, today))
+    console.print(table)
+
+
+def _left(request: DataSubjectRequest, today: date) -> str:
+    from personvern.requests import lifecycle
+    from personvern.requests.deadlines import days_left
+
+    if request.status not in lifecycle.OPEN:
+        return "-"
+    return "paused" if request.paused_since else str(days_left(request.deadline, today))
+
+
+def _style(request: DataSubjectRequest, today: date) -> str | None:
+    left = _left(request, today)
+    return "red" if left.startswith("-") and left != "-" else None
+
+
+def _row(request: DataSubjectRequest, today: date) -> tuple[str, ...]:
+    due = f"{request.deadline}{'*' if request.extended_due_at else ''}"
+    return (request.id[:8], request.kind.value, request.status.value, _who(request), due,
+            _left(request, today))
+
+
+def _details(detail: dict[str, Any]) -> str:
+    """One ``key: value`` per line; the Art. 12(4) notice is printed in full below."""
+    return "\n".join(
+        f"{key}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+        for key, value in detail.items() if key != "notice"
+    )
+
+
+@app.command("show")
+def show_command(request_id: RequestId, database: DatabaseOption = None) -> None:
+    """A request with its identifiers, deadlines and timeline."""
+    from personvern.audit.chain import utc
+    from personvern.requests import lifecycle
+
+    with _session(database) as session:
+        request = lifecycle.get_request(
+            session, lifecycle.resolve_request_id(session, request_id))
+        events, tasks = list(request.events), list(request.tasks)
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    rows = {
+        "id": request.id, "kind": request.kind.value, "status": request.status.value,
+        "e-mail": request.email, "phone": request.phone,
+        "customer number": request.customer_number, "language": request.language,
+        "received": f"{request.received_on} ({request.controller_country})",
+        "due": str(request.due_at), "extended to": request.extended_due_at and
+        f"{request.extended_due_at}: {request.extension_reason}",
+        "paused": request.paused_since and f"since {request.paused_since}",
+        "paused days": str(request.paused_days) if request.paused_days else None,
+        "rejected because": request.rejection_reason,
+        "payload": json.dumps(request.payload, ensure_ascii=False) if request.payload else None,
+    }
+    for label, value in rows.items():
+        if value:
+            facts.add_row(label, str(value))
+    console.print(facts)
+    timeline = Table(title="timeline", box=box.SIMPLE_HEAD)
+    for column in ("at (UTC)", "event", "actor", "detail"):
+        timeline.add_column(column, overflow="fold", no_wrap=column == "at (UTC)")
+    for event in events:
+        timeline.add_row(utc(event.at).strftime("%Y-%m-%d %H:%M"), event.kind, event.actor,
+                         _details(event.detail))
+    console.print(timeline)
+    notices = [event.detail for event in events if event.kind == "rejected"]
+    if notices:
+        console.print("\n[bold]Answer to the subject (Art. 12(4)):[/]")
+        console.print(f"{notices[-1].get('reason', '')}\n{notices[-1].get('notice', '')}",
+                      markup=False)
+    for task in tasks:
+        console.print(f"task {task.id}: {task.kind} {task.recipient or ''} — {task.status.value}")

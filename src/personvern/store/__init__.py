@@ -1,0 +1,1 @@
+"""The engine's own database: typed SQLAlchemy models, packaged Alembic migrations, sessions."""

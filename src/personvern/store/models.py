@@ -1,0 +1,195 @@
+"""The engine's own tables: data-subject requests, their timeline, and the audit log.
+
+Identity values (e-mail, phone, customer number) are personal data. They live in
+``requests`` and ``identities`` only, where the request needs them; nothing here logs them,
+and the audit log refers to a request by its id.
+
+Statuses and kinds are stored as plain strings (no database enum, no CHECK constraint),
+so adding a status later is a code change, not a migration; the Python enums validate them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Upper bounds for columns that hold input from outside (a web form, a CLI argument).
+EMAIL_MAX = 254  # RFC 5321 path limit
+PHONE_MAX = 16  # E.164: "+" and at most 15 digits
+CUSTOMER_NUMBER_MAX = 64
+TEXT_MAX = 2000  # reasons and notes written by staff
+
+
+class RequestKind(str, enum.Enum):
+    """The right a data subject exercises (GDPR Art. 15-21)."""
+
+    access = "access"  # Art. 15
+    portability = "portability"  # Art. 20
+    erasure = "erasure"  # Art. 17
+    rectification = "rectification"  # Art. 16
+    restriction = "restriction"  # Art. 18
+    objection = "objection"  # Art. 21
+
+
+class RequestStatus(str, enum.Enum):
+    """Where a request stands; see :mod:`personvern.requests.lifecycle` for the transitions."""
+
+    received = "received"
+    awaiting_identity = "awaiting_identity"  # Art. 12(6): the clock is stopped meanwhile
+    identity_verified = "identity_verified"
+    approved = "approved"
+    running = "running"
+    completed = "completed"
+    rejected = "rejected"  # Art. 12(4)
+
+
+class TaskStatus(str, enum.Enum):
+    open = "open"
+    done = "done"
+
+
+def _string_enum(kind: type[enum.Enum], length: int = 32) -> sa.Enum:
+    return sa.Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+UtcDateTime = sa.DateTime(timezone=True)
+Json = sa.JSON()
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class DataSubjectRequest(Base):
+    """One request from a data subject, from receipt to its answer."""
+
+    __tablename__ = "requests"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)  # uuid4, as text
+    kind: Mapped[RequestKind] = mapped_column(_string_enum(RequestKind))
+    status: Mapped[RequestStatus] = mapped_column(_string_enum(RequestStatus), index=True)
+    # Who asked: whatever the subject gave, normalised (e-mail lower-case, phone E.164).
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
+    phone: Mapped[str | None] = mapped_column(sa.String(PHONE_MAX))
+    customer_number: Mapped[str | None] = mapped_column(sa.String(CUSTOMER_NUMBER_MAX))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    # The controller's country decides which public holidays move a deadline.
+    controller_country: Mapped[str] = mapped_column(sa.String(2))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The calendar day of receipt in the controller's time zone: the month counts from it.
+    received_on: Mapped[date] = mapped_column(sa.Date)
+    due_at: Mapped[date] = mapped_column(sa.Date, index=True)  # Art. 12(3), one month
+    extended_due_at: Mapped[date | None] = mapped_column(sa.Date)  # Art. 12(3), three months
+    extension_reason: Mapped[str | None] = mapped_column(sa.String(TEXT_MAX))
+    rejection_reason: Mapped[str | None] = mapped_column(sa.String(TEXT_MAX))
+    # Art. 12(6): days spent waiting for the subject to prove who they are do not count.
+    paused_since: Mapped[date | None] = mapped_column(sa.Date)
+    paused_days: Mapped[int] = mapped_column(sa.Integer, default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+    identities: Mapped[list[VerifiedIdentity]] = relationship(
+        back_populates="request", order_by="VerifiedIdentity.id", cascade="all, delete-orphan"
+    )
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="request", order_by="Task.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def deadline(self) -> date:
+        """The date the answer is due, counting an extension if there is one."""
+        return self.extended_due_at or self.due_at
+
+
+class RequestEvent(Base):
+    """One line of a request's timeline."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+    request: Mapped[DataSubjectRequest] = relationship(back_populates="events")
+
+
+class VerifiedIdentity(Base):
+    """An identifier the subject proved to control (Art. 12(6)), and how."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(32))  # email, phone, customer_number
+    value: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    verified_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    method: Mapped[str] = mapped_column(sa.String(64))  # e.g. email_link, order_number
+
+    request: Mapped[DataSubjectRequest] = relationship(back_populates="identities")
+
+
+class Task(Base):
+    """Follow-up work a request creates, e.g. telling a recipient of an erasure (Art. 19)."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    recipient: Mapped[str | None] = mapped_column(sa.String(100))  # a manifest recipient key
+    status: Mapped[TaskStatus] = mapped_column(_string_enum(TaskStatus, 8))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(sa.String(TEXT_MAX))
+
+    request: Mapped[DataSubjectRequest] = relationship(back_populates="tasks")
+
+
+class AuditEntry(Base):
+    """One entry of the append-only, hash-chained audit log (see :mod:`personvern.audit`).
+
+    ``id`` is the entry's position in the chain: 1, 2, 3… It is assigned by the writer
+    under the chain lock, not by a sequence, because sequences leave gaps on rollback and
+    a gap is exactly what :func:`personvern.audit.verify` reports as a deleted entry.
+    """
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    subject: Mapped[str | None] = mapped_column(sa.String(200), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
