@@ -193,3 +193,135 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+# --- issue "Data-subject requests": answers, erasure progress, restrictions, API keys ------
+
+
+class AccessPackage(Base):
+    """The answer to an access or portability request: a ZIP, encrypted at rest.
+
+    ``content`` holds AES-256-GCM ciphertext; the key is derived from the engine's secret,
+    never stored here, so a copy of the database alone does not disclose the package.
+    """
+
+    __tablename__ = "access_packages"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)  # of the plaintext ZIP
+    sha256: Mapped[str] = mapped_column(sa.String(64))  # of the plaintext ZIP
+    nonce: Mapped[bytes] = mapped_column(sa.LargeBinary(16))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # rows per collection
+
+
+class DownloadToken(Base):
+    """An expiring link to a package. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "download_tokens"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    package_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("access_packages.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    max_uses: Mapped[int] = mapped_column(sa.Integer, default=3)
+    uses: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class ErasureStep(Base):
+    """Progress of an erasure in one datastore: it commits there in one transaction, and
+    this row (written in the engine's store after that commit) makes a re-run skip it."""
+
+    __tablename__ = "erasure_steps"
+    __table_args__ = (sa.UniqueConstraint("request_id", "datastore"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    datastore: Mapped[str] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(16))  # done
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    counts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # rows per collection
+
+
+class DeferredErasure(Base):
+    """Fields kept under a legal hold (Art. 17(3)(b)), to erase on the day the hold ends.
+
+    The retention engine completes these; ``row_keys`` are primary keys, not personal data.
+    """
+
+    __tablename__ = "deferred_erasures"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
+    datastore: Mapped[str] = mapped_column(sa.String(100))
+    collection: Mapped[str] = mapped_column(sa.String(200))
+    row_keys: Mapped[list[Any]] = mapped_column(Json, default=list)
+    fields: Mapped[list[str]] = mapped_column(Json, default=list)
+    law: Mapped[str] = mapped_column(sa.String(500))
+    due_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SubjectLimit(Base):
+    """A restriction (Art. 18) or an objection (Art. 21) in force for a subject.
+
+    ``identity_hash`` is an HMAC of the normalised identity (``email:…``, ``phone:+47…``,
+    ``customer_number:…``), so the shop's backend can ask by identity while the table
+    holds no identity in clear. ``purpose`` is a manifest purpose key, or ``*`` for all.
+    """
+
+    __tablename__ = "subject_limits"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    identity_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # restriction | objection
+    purpose: Mapped[str] = mapped_column(sa.String(100))
+    request_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reason: Mapped[str | None] = mapped_column(sa.String(TEXT_MAX))
+
+
+class ApiKey(Base):
+    """A key for the shop's backend. Only its SHA-256 is stored; ``prefix`` names it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Job(Base):
+    """A unit of background work for the in-process runner (SQLite). On PostgreSQL,
+    procrastinate keeps its own queue; both call the same job functions."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)  # queued|running|done|failed
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    run_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    error: Mapped[str | None] = mapped_column(sa.String(TEXT_MAX))
