@@ -20,8 +20,8 @@ from typing import Literal
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-SECRET_ENV = "PERSONVERN_SECRET"
-SECRET_FILE = ".personvern-secret"
+SECRET_ENV = "PERSONVERN_SECRET"  # noqa: S105 - the variable's name, not a secret
+SECRET_FILE = ".personvern-secret"  # noqa: S105 - a file name
 MIN_SECRET_LENGTH = 32
 
 KeyUse = Literal[
