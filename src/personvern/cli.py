@@ -14,8 +14,10 @@ from rich.table import Table
 
 from personvern import lint
 from personvern.audit.cli import app as audit_app
+from personvern.consent.cli import app as consent_app
 from personvern.datastores.cli import app as datastores_app
 from personvern.demo.cli import app as demo_app
+from personvern.jobs.cli import worker_command
 from personvern.lint.report import (
     explain,
     render_json,
@@ -36,6 +38,7 @@ from personvern.manifest.summary import render_summary
 from personvern.notice.cli import app as notice_app
 from personvern.requests.cli import app as requests_app
 from personvern.store.cli import app as db_app
+from personvern.web.cli import apikeys_app, serve_command
 
 app = typer.Typer(
     name="personvern",
@@ -50,6 +53,10 @@ app.add_typer(notice_app, name="notice")
 app.add_typer(requests_app, name="requests")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(consent_app, name="consent")
+app.add_typer(apikeys_app, name="apikeys")
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)
 
 # soft_wrap: a finding stays on one line (file:line:col: message), so it can be grepped.
 console = Console(soft_wrap=True)

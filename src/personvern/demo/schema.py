@@ -15,6 +15,7 @@ included) so that a bulk load can create them after the rows are in; see
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -327,6 +328,16 @@ def _indexes() -> None:
                 is_unique = (table.name, column.name) in unique
                 prefix = "uq" if is_unique else "ix"
                 Index(f"{prefix}_{table.name}_{column.name}", column, unique=is_unique)
+            if column.name == "email":
+                # Requests match e-mail case-insensitively (lower(email) IN …), which a
+                # plain index cannot serve on PostgreSQL or SQLite. MariaDB compares with a
+                # case-insensitive collation, where the plain index does the work.
+                Index(f"ix_{table.name}_email_lower", sa.func.lower(column)).ddl_if(
+                    dialect=EXPRESSION_INDEX_DIALECTS,  # type: ignore[arg-type]  # a tuple is documented
+                )
+
+
+EXPRESSION_INDEX_DIALECTS = ("postgresql", "sqlite")
 
 
 _indexes()
@@ -372,6 +383,10 @@ def create_indexes_and_foreign_keys(engine: Engine) -> None:
             connection.exec_driver_sql("SET maintenance_work_mem = '512MB'")
         for table in metadata.sorted_tables:
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                if str(index.name).endswith("_email_lower") and (
+                    engine.dialect.name not in EXPRESSION_INDEX_DIALECTS
+                ):
+                    continue  # see _indexes(): MariaDB's collation does this already
                 connection.execute(CreateIndex(index))
         if engine.dialect.name == "sqlite":
             return

@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     RootModel,
     SecretStr,
@@ -454,7 +455,11 @@ class Recipient(Frozen):
     country: Country | None = None
     transfer: Transfer | None = None
     # Art. 28(3) contract: the date it was signed, or true when it exists undated.
-    dpa_signed: Annotated[date | bool | None, PlainValidator(_date_or_flag)] = None
+    dpa_signed: Annotated[
+        date | bool | None,
+        PlainValidator(_date_or_flag),
+        PlainSerializer(lambda v: v.isoformat() if isinstance(v, date) else v),
+    ] = None
     # Where the data is stored, when that differs from the entity's country ("EU" allowed).
     data_locations: Annotated[
         tuple[Country | Literal["EEA"], ...], BeforeValidator(_one_or_many)

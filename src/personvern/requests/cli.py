@@ -448,3 +448,219 @@ def show_command(request_id: RequestId, database: DatabaseOption = None) -> None
                       markup=False)
     for task in tasks:
         console.print(f"task {task.id}: {task.kind} {task.recipient or ''} — {task.status.value}")
+
+
+# --- access and portability -----------------------------------------------------------
+# Art. 15 and 20: ``run`` answers an approved request with an encrypted package and a
+# download token; ``export`` opens the package with its token. Neither prints a value
+# from the shop's rows: only counts, the package id and the token the subject is sent.
+
+
+def _loaded_manifest(path: Path) -> Any:
+    """The manifest with its taxonomy (the access report names categories with it)."""
+    from personvern.manifest.errors import ManifestError
+    from personvern.manifest.load import load_manifest
+
+    if not path.exists():
+        _usage(f"no manifest at {path}; give --manifest PATH or set $PERSONVERN_MANIFEST")
+    try:
+        return load_manifest(path)
+    except ManifestError as error:
+        for problem in error.problems:
+            errors.print(str(problem), markup=False)
+        _usage(f"the manifest {path} does not load")
+
+
+@contextmanager
+def _plain_session(database: str | None) -> Iterator[Session]:
+    """A session whose commits the domain function makes itself (``run_access`` commits
+    twice: running, then completed with its package); every failure is exit 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session as OrmSession
+
+    from personvern.datastores.connect import DatastoreError
+    from personvern.keys import SecretError
+    from personvern.requests.lifecycle import RequestError
+
+    engine = open_engine(database)
+    try:
+        with OrmSession(engine, expire_on_commit=False) as session:
+            yield session
+    except (RequestError, DatastoreError, SecretError) as error:
+        _refused(str(error))
+    except SQLAlchemyError as error:
+        # The driver's message may quote rows or identities: name the kind of failure only.
+        _refused(f"a database error stopped the work ({type(error).__name__}); "
+                 "nothing was completed, run it again")
+    finally:
+        engine.dispose()
+
+
+@app.command("run")
+def run_command(
+    request_id: RequestId,
+    manifest: ManifestOption = Path("personvern.yaml"),
+    ttl_days: Annotated[
+        int, typer.Option("--ttl-days", min=1, max=30, help="Days the download link works.")
+    ] = 7,
+    max_uses: Annotated[
+        int, typer.Option("--max-uses", min=1, max=20, help="Downloads the link allows.")
+    ] = 3,
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Answer an approved access or portability request: package, encrypt, issue a link."""
+    from datetime import timedelta
+
+    from personvern.requests import access, lifecycle
+
+    loaded = _loaded_manifest(manifest)
+    who = _actor(actor)
+    with _plain_session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+        package = access.run_access(session, full_id, loaded, actor=who)
+        token = access.issue_download_token(
+            session, package.id, timedelta(days=ttl_days), max_uses=max_uses)
+        expires = access.token_expiry(session, token)
+        session.commit()
+    rows: dict[str, int] = package.summary.get("rows", {})
+    table = Table(title=f"package {package.id} ({package.size_bytes} bytes)",
+                  box=box.SIMPLE_HEAD)
+    table.add_column("collection")
+    table.add_column("rows", justify="right")
+    for name, count in sorted(rows.items()):
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(f"{full_id}  completed")
+    console.print(f"token: {token}")
+    console.print(f"expires: {expires.isoformat() if expires else '-'}  uses: {max_uses}")
+
+
+@app.command("export")
+def export_command(
+    request_id: RequestId,
+    token: Annotated[
+        str, typer.Option("--token", envvar="PERSONVERN_DOWNLOAD_TOKEN",
+                          help="The download token `requests run` printed.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the ZIP.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write the decrypted package of a request to a ZIP file (counts one use of the token)."""
+    import hashlib
+
+    from personvern.requests import access, lifecycle
+
+    if output.exists() and output.is_dir():
+        _usage(f"{output} is a folder; give a file name such as answer.zip")
+    if not output.parent.exists():
+        _usage(f"the folder {output.parent} does not exist")
+    with _plain_session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+        content = access.open_download(session, token, request_id=full_id)
+        session.commit()
+    try:
+        output.write_bytes(content)
+    except OSError as error:
+        _refused(f"cannot write {output}: {error.strerror}")
+    console.print(f"wrote {output} ({len(content)} bytes, sha256 "
+                  f"{hashlib.sha256(content).hexdigest()})")
+
+
+# --- erasure and rectification ----------------------------------------------------------
+# Art. 17 and 16: ``erase`` and ``rectify`` carry out an approved request in the shop's
+# datastores, committing datastore by datastore so that running the command again resumes
+# a run that failed. Output: counts per datastore, the Art. 19 tasks, and (for erasure) the
+# answer to the subject, which names laws, fields and dates, never a stored value.
+
+
+@contextmanager
+def _resumable_session(database: str | None) -> Iterator[Session]:
+    """A session the domain function commits itself, step by step; failures are exit 1
+    (what was committed stays done, and running the command again goes on from there)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session as OrmSession
+
+    from personvern.datastores.connect import DatastoreError
+    from personvern.keys import SecretError
+    from personvern.requests.lifecycle import RequestError
+
+    engine = open_engine(database)
+    try:
+        with OrmSession(engine, expire_on_commit=False) as session:
+            yield session
+    except (RequestError, DatastoreError, SecretError) as error:
+        _refused(str(error))
+    except SQLAlchemyError as error:
+        # The driver's message may quote rows or identities: name the kind of failure only.
+        _refused(f"a database error stopped the work ({type(error).__name__}); "
+                 "what was done stays done: run the command again to go on")
+    finally:
+        engine.dispose()
+
+
+def _counts_table(title: str, rows: list[tuple[str, ...]], columns: tuple[str, ...]) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if index else "left")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+@app.command("erase")
+def erase_command(
+    request_id: RequestId,
+    manifest: ManifestOption = Path("personvern.yaml"),
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Carry out an approved erasure request (Art. 17); run again to resume or complete."""
+    from personvern.requests import erasure, lifecycle
+
+    loaded = _manifest(manifest)
+    who = _actor(actor)
+    with _resumable_session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+        outcome = erasure.run_erasure(session, full_id, loaded, actor=who)
+    rows: list[tuple[str, ...]] = [
+        (name, str(sum(counts.get("deleted", {}).values())),
+         str(sum(counts.get("masked", {}).values())), str(sum(counts.get("held", {}).values())))
+        for name, counts in sorted(outcome.datastores.items())
+    ]
+    console.print(_counts_table(f"erasure {outcome.request_id}", rows,
+                                ("datastore", "deleted", "masked", "kept under a hold")))
+    for kept in outcome.kept:
+        console.print(f"kept: {kept.datastore}.{kept.collection} {', '.join(kept.fields)} "
+                      f"({kept.rows} rows) under {kept.law} until {kept.until}")
+    if outcome.recipients:
+        console.print("Art. 19 tasks: " + ", ".join(outcome.recipients))
+    console.print(f"{outcome.request_id}  {outcome.status.value}")
+    if outcome.answer:
+        console.print("\n[bold]Answer to the subject:[/]")
+        console.print(outcome.answer, markup=False)
+
+
+@app.command("rectify")
+def rectify_command(
+    request_id: RequestId,
+    manifest: ManifestOption = Path("personvern.yaml"),
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Apply an approved rectification request (Art. 16): the payload's ``changes``."""
+    from personvern.requests import lifecycle, rectification
+
+    loaded = _manifest(manifest)
+    who = _actor(actor)
+    with _resumable_session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+        outcome = rectification.run_rectification(session, full_id, loaded, actor=who)
+    rows: list[tuple[str, ...]] = [(f"{store}.{collection}", str(count))
+            for store, per_collection in sorted(outcome.rows.items())
+            for collection, count in sorted(per_collection.items())]
+    console.print(_counts_table(f"rectification {outcome.request_id}", rows,
+                                ("collection", "rows changed")))
+    if outcome.recipients:
+        console.print("Art. 19 tasks: " + ", ".join(outcome.recipients))
+    console.print(f"{outcome.request_id}  {outcome.status.value}")

@@ -325,3 +325,55 @@ class Job(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error: Mapped[str | None] = mapped_column(sa.String(TEXT_MAX))
+
+
+# --- issue "Consent": append-only consent events and visitor→customer links -------------
+
+# SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key, since
+# one event per banner click adds up to billions over the years a record must be kept.
+_EVENT_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class ConsentEvent(Base):
+    """One choice a data subject made (or a GPC signal taken as one), never changed.
+
+    Art. 7(1): the controller must be able to *demonstrate* consent, so each event keeps
+    who (a keyed hash only), what (a choice per consent category and purpose), under which
+    notice version, in which language, through which channel and when. No IP address and
+    no full user-agent string are kept (Art. 5(1)(c)); the browser family is enough to
+    show the banner a person saw. The current state is computed from the events; a
+    database trigger refuses UPDATE (migration 0003).
+    """
+
+    __tablename__ = "consent_events"
+    __table_args__ = (sa.Index("ix_consent_events_subject_hash_at", "subject_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(_EVENT_ID, primary_key=True, autoincrement=True)
+    # keyed_hash("identity-hash", "visitor_id:…" | "customer_number:…" | "email:…"),
+    # the same form as subject_limits.identity_hash, so limits can be asked by it.
+    subject_hash: Mapped[str] = mapped_column(sa.String(64))
+    subject_kind: Mapped[str] = mapped_column(sa.String(16))  # visitor_id|customer_number|email
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # {"categories": {"marketing": false, …}, "purposes": {"newsletter": true, …}}
+    choices: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    notice_version: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(8))
+    source: Mapped[str] = mapped_column(sa.String(16))  # banner|portal|api|import|double_opt_in|gpc
+    gpc: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # Sec-GPC: 1 was sent
+    user_agent_family: Mapped[str | None] = mapped_column(sa.String(32))
+
+
+class ConsentLink(Base):
+    """A visitor id (banner cookie) that turned out to be a customer, on login.
+
+    Both sides are keyed hashes; the customer's current state then includes the choices
+    made anonymously before the login.
+    """
+
+    __tablename__ = "consent_links"
+    __table_args__ = (sa.UniqueConstraint("visitor_hash", "customer_hash"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    visitor_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    customer_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime)

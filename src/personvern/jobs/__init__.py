@@ -1,0 +1,11 @@
+"""Background work: one table of job functions, two ways to run them.
+
+* :mod:`personvern.jobs.registry`: ``@job("run_request")`` functions. Each takes its
+  payload (plain JSON) and a :class:`~personvern.jobs.registry.JobEnvironment`, and opens
+  its own session, so it runs the same in any process.
+* :mod:`personvern.jobs.runner`: the in-process runner on the engine's ``jobs`` table, for
+  SQLite (one machine). Workers claim a job with one atomic ``UPDATE``; a job whose worker
+  died is taken again once its lease expires.
+* :mod:`personvern.jobs.queue`: procrastinate on PostgreSQL (many workers, many hosts),
+  queue ``personvern``, in the same database.
+"""
