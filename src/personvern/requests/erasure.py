@@ -48,7 +48,6 @@ from personvern.audit import chain as audit
 from personvern.datastores import masking
 from personvern.datastores.connect import connect, type_family
 from personvern.datastores.graph import SubjectGraph
-from personvern.datastores.plan import build_plan, execute
 from personvern.keys import derive_key
 from personvern.manifest.model import (
     Collection,
@@ -63,6 +62,7 @@ from personvern.manifest.model import (
 from personvern.requests import deadlines, lifecycle
 from personvern.requests.holds import HoldDecision, HoldError, anchor_day, decide, law_name
 from personvern.requests.lifecycle import InvalidRequestError, RequestError, TransitionError
+from personvern.requests.subjects import resolve_in_datastore
 from personvern.store.models import (
     DataSubjectRequest,
     DeferredErasure,
@@ -231,17 +231,8 @@ def verified_identities(request: DataSubjectRequest) -> dict[IdentityKind, list[
 
 def find_rows(store: Datastore, engine: Engine, identities: Mapping[IdentityKind, list[str]],
               *, region: str) -> dict[str, list[Row]]:
-    """The subject's rows in one datastore, by collection, over every identity kind."""
-    rows: dict[str, dict[Key, Row]] = defaultdict(dict)
-    for kind, values in identities.items():
-        plan = build_plan(store, kind, default_region=region)
-        if not any(step.identity for step in plan.steps):
-            continue
-        for name, found in execute(plan, engine, values).items():
-            pk = store.collections[name].primary_key
-            for row in found:
-                rows[name].setdefault(tuple(row[k] for k in pk), row)
-    return {name: list(by_key.values()) for name, by_key in rows.items()}
+    """The subject's rows in one datastore, found exactly as an access request finds them."""
+    return resolve_in_datastore(store, engine, identities, region)
 
 
 # --- deciding -------------------------------------------------------------------------

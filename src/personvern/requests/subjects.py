@@ -125,7 +125,8 @@ def resolve_subject(
         started = time.perf_counter()
         try:
             with counter.watching(engine):
-                stores[name] = _resolve_in(datastore, engine, wanted, region, chunk_size)
+                stores[name] = resolve_in_datastore(datastore, engine, wanted, region,
+                                                    chunk_size)
         finally:
             if given is None:
                 engine.dispose()
@@ -156,10 +157,12 @@ class _Found:
                 if r.get(column) is not None}
 
 
-def _resolve_in(
+def resolve_in_datastore(
     datastore: Datastore, engine: Engine, identities: Mapping[IdentityKind, list[str]],
-    region: str, chunk_size: int,
+    region: str, chunk_size: int = CHUNK_SIZE,
 ) -> dict[str, list[Row]]:
+    """The subject's personal rows in one datastore, by collection: what access shows and
+    what erasure and rectification change, found the same way for all three."""
     found = _Found()
     graph = SubjectGraph.of(datastore)
     for kind, values in identities.items():
