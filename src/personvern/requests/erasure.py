@@ -427,14 +427,27 @@ def _key_match(table: sa.Table, pk: Sequence[str], key: Key) -> sa.ColumnElement
     return sa.and_(*(table.c[c] == v for c, v in zip(pk, key, strict=True)))
 
 
+# Reflection costs about 6 ms a table on PostgreSQL: more than the erasure itself. A
+# worker erases in the same databases all day, so tables are reflected once per database
+# and process. A schema change under a running worker makes a statement fail loudly (the
+# run is resumable), never write the wrong column.
+_REFLECTED: dict[tuple[str, str], sa.Table] = {}
+
+
 def reflect_tables(connection: Connection, names: Iterable[str]) -> dict[str, sa.Table]:
     """The collections' tables with their real column types, lengths and NULL-ability."""
-    metadata = sa.MetaData()
-    with warnings.catch_warnings():
-        # Expression indexes (lower(email)) cannot be reflected on SQLite; we need none.
-        warnings.simplefilter("ignore", sa.exc.SAWarning)
-        return {name: sa.Table(name, metadata, autoload_with=connection, resolve_fks=False)
-                for name in names}
+    database = connection.engine.url.render_as_string(hide_password=True)
+    names = list(names)
+    wanted = [name for name in names if (database, name) not in _REFLECTED]
+    if wanted:
+        metadata = sa.MetaData()
+        with warnings.catch_warnings():
+            # Expression indexes (lower(email)) cannot be reflected on SQLite; we need none.
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            for name in wanted:
+                _REFLECTED[(database, name)] = sa.Table(
+                    name, metadata, autoload_with=connection, resolve_fks=False)
+    return {name: _REFLECTED[(database, name)] for name in names}
 
 
 def apply_plan(engine: Engine, store: Datastore, plan: ErasurePlan, *, key: bytes
