@@ -76,3 +76,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """The same test on SQLite, PostgreSQL and MariaDB."""
     fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mariadb": "mariadb_url"}
     return str(request.getfixturevalue(fixture[request.param]))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database URL on each backend the engine's own store supports."""
+    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param]
+    return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[sa.Engine]:
+    """The engine's own store, migrated to the newest revision (SQLite and PostgreSQL)."""
+    from personvern.store.database import make_engine, upgrade
+
+    made = make_engine(store_url)
+    upgrade(made)
+    yield made
+    made.dispose()

@@ -19,18 +19,6 @@ def manifest() -> Manifest:
     return load_manifest(SHOP).manifest
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest) -> str:
-    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param]
-    return str(request.getfixturevalue(fixture))
-
-
-@pytest.fixture
-def engine(store_url: str) -> Iterator[sa.Engine]:
-    made = make_engine(store_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 @pytest.fixture
