@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,11 +25,15 @@ MARIADB_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def _unavailable(name: str, error: Exception) -> None:
-    message = f"{name} is not reachable: {error}"
+def missing(reason: str) -> None:
+    """Skip on a developer's machine; fail under ``CI=true``, where nothing may be missing."""
     if IN_CI:
-        pytest.fail(f"{message} (CI=true: a missing server is a failure)")
-    pytest.skip(message)
+        pytest.fail(f"{reason} (CI=true: a missing server or browser is a failure)")
+    pytest.skip(reason)
+
+
+def _unavailable(name: str, error: Exception) -> None:
+    missing(f"{name} is not reachable: {error}")
 
 
 def _fresh_database(admin_url: str, name: str) -> Iterator[str]:
@@ -94,3 +100,28 @@ def engine(store_url: str) -> Iterator[sa.Engine]:
     upgrade(made)
     yield made
     made.dispose()
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium; Playwright never downloads one
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parents[1] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Real Chromium driven by Playwright; a module may add ``EXTRA_CHROMIUM_ARGS``."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    extra = list(getattr(request.module, "EXTRA_CHROMIUM_ARGS", []))
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                              args=[*CHROMIUM_ARGS, *extra])
+        try:
+            yield launched
+        finally:
+            launched.close()
