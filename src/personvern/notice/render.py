@@ -80,7 +80,7 @@ def jinja_environment() -> Environment:
 
 
 @cache
-def _css() -> Markup:
+def stylesheet() -> Markup:
     css = (resources.files("personvern.notice") / "templates" / "notice.css").read_text("utf-8")
     return Markup(css)  # noqa: S704 - our own file, not user input
 
@@ -88,7 +88,8 @@ def _css() -> Markup:
 def notice_html(notice: Notice, *, standalone: bool = True) -> str:
     template = "notice.html.j2" if standalone else "fragment.html.j2"
     toc = Language(notice.language)("toc")
-    return jinja_environment().get_template(template).render(notice=notice, css=_css(), toc=toc)
+    page = jinja_environment().get_template(template)
+    return page.render(notice=notice, css=stylesheet(), toc=toc)
 
 
 def notice_markdown(notice: Notice) -> str:

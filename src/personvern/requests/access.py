@@ -65,7 +65,7 @@ from personvern.notice.model import (
     Table,
 )
 from personvern.notice.phrases import LANGUAGES, Language
-from personvern.notice.render import _css, jinja_environment
+from personvern.notice.render import jinja_environment, stylesheet
 from personvern.notice.words import category_names, purpose_name, recipient_label
 from personvern.requests import lifecycle
 from personvern.requests.lifecycle import RequestError
@@ -90,7 +90,9 @@ from personvern.store.models import (
     RequestStatus,
 )
 
-PACKAGE_LIFETIME = timedelta(days=30)  # then the package is deleted; a new request makes a new one
+# After this no link opens the package (a new request makes a new one). Deleting expired
+# packages from the store is left to the retention sweeps.
+PACKAGE_LIFETIME = timedelta(days=30)
 DOWNLOAD_TTL = timedelta(days=7)
 DOWNLOAD_MAX_USES = 3
 TOKEN_BYTES = 32
@@ -436,7 +438,7 @@ def access_report(
     data_intro = (_frame(lang, "data.intro", rows=sum(counts), collections=len(counts))
                   if counts else _frame(lang, "data.none"))
     return _environment().get_template("access_report.html.j2").render(
-        language=lang.code, css=_css(), title=_frame(lang, "title", org=org),
+        language=lang.code, css=stylesheet(), title=_frame(lang, "title", org=org),
         made=_frame(lang, "made", date=lang.date(made.date())),
         intro=_frame(lang, "intro", org=org),
         data_heading=_frame(lang, "data.heading"), data_intro=data_intro,
