@@ -6,26 +6,22 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from test_erasure_shop import (
     ERASED_AT,
-    SECRET,
     TODAY,
     approved_request,
     checksums,
     customers_with_orders_on_both_sides,
     database_part,
     demo_manifest,
-    engine_store,
     make_shop,
     phone_digits,
     row_keys,
@@ -47,24 +43,6 @@ from personvern.store.models import (
     RequestStatus,
     Task,
 )
-
-
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERSONVERN_SECRET", SECRET)
-
-
-@pytest.fixture
-def shop(database_url: str) -> str:
-    return make_shop(database_url)
-
-
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = engine_store(tmp_path)
-    with session_factory(engine)() as opened:
-        yield opened
-    engine.dispose()
 
 
 def _erase(session: Session, manifest: Manifest, email: str, language: str = "nb") -> str:

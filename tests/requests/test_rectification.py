@@ -3,8 +3,6 @@ subject, and a refused one writes nothing at all."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,39 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from test_erasure_shop import (
     ERASED_AT,
-    SECRET,
     approved_request,
     checksums,
     customers_with_orders_on_both_sides,
     demo_manifest,
-    engine_store,
-    make_shop,
     row_keys,
     subject_rows,
 )
 
 from personvern.requests import lifecycle
 from personvern.requests.rectification import RectificationError, run_rectification
-from personvern.store.database import session_factory
 from personvern.store.models import AuditEntry, RequestKind, RequestStatus, Task
-
-
-@pytest.fixture(autouse=True)
-def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERSONVERN_SECRET", SECRET)
-
-
-@pytest.fixture
-def shop(database_url: str) -> str:
-    return make_shop(database_url)
-
-
-@pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = engine_store(tmp_path)
-    with session_factory(engine)() as opened:
-        yield opened
-    engine.dispose()
 
 
 def _rows(url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
