@@ -125,3 +125,47 @@ def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+class ReceivedMail:
+    """What a real SMTP server (aiosmtpd on a free loopback port) was handed."""
+
+    def __init__(self) -> None:
+        import email
+        import email.policy
+        from email.message import EmailMessage
+
+        self._parse = lambda raw: email.message_from_bytes(raw, policy=email.policy.default)
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(self._parse(envelope.original_content or envelope.content))
+        return "250 OK"
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[Any]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} mails, got {len(self.messages)}"
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[str, ReceivedMail]]:
+    """A real SMTP server; yields its ``smtp://`` URL and the messages it receives."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    received = ReceivedMail()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", received
+    finally:
+        controller.stop()

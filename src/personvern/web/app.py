@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from personvern import __version__
+from personvern.mail import outbox_from_env
 from personvern.manifest.load import load_manifest
 from personvern.store.database import make_engine, require_current_schema, session_factory
 from personvern.web import api_limits, api_requests, errors, public
@@ -15,6 +19,7 @@ from personvern.web.settings import Settings
 from personvern.web.state import AppState
 
 API_PREFIX = "/api/v1"
+STATIC = Path(__file__).with_name("static")
 DESCRIPTION = """The privacy-operations API for the shop's backend: data-subject requests
 (GDPR Art. 12-22), restrictions (Art. 18) and objections (Art. 21), and the question
 "may I use this person's data for this purpose?".
@@ -32,7 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     require_current_schema(engine)
     app = FastAPI(title="personvern", version=__version__, description=DESCRIPTION)
-    app.state.personvern = AppState(engine=engine, loaded=loaded)
+    app.state.personvern = AppState(engine=engine, loaded=loaded,
+                                    outbox=settings.outbox or outbox_from_env(),
+                                    public_url=settings.public_url.rstrip("/"))
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(api_actor)])
     api.include_router(api_requests.router)
     api.include_router(api_limits.router)
@@ -42,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The banner, its config, /.well-known/gpc.json and the consent API (issue: consent).
     app.include_router(create_consent_router(
         lambda: state.manifest, session_factory(engine), api_actor))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
     # Bulk consent decisions carry up to 1,000 identities: a larger limit for that API only.
     app.add_middleware(BodyLimit, limit=settings.body_limit,

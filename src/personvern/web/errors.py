@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from personvern.requests.apikeys import ApiKeyError
@@ -26,8 +26,11 @@ from personvern.requests.limits import (
     LimitNotFoundError,
 )
 from personvern.requests.subject import InvalidIdentityError
+from personvern.web.i18n import LANGUAGE_COOKIE, PAGE_LANGUAGES, page_language
+from personvern.web.pages import gettext_for, render_page
 
 _LOCATION_PART_MAX = 64
+PAGE_PREFIXES = ("/portal", "/admin")  # answered with HTML pages, not JSON
 
 
 def error_response(status: int, message: str, problems: Sequence[str] = (),
@@ -58,10 +61,29 @@ async def _validation(_request: Request, error: Exception) -> JSONResponse:
     return error_response(422, "the request is not valid", problems)
 
 
-async def _http(_request: Request, error: Exception) -> JSONResponse:
+def _is_page(request: Request) -> bool:
+    return request.url.path.startswith(PAGE_PREFIXES)
+
+
+def error_page(request: Request, status: int, message: str,
+               headers: dict[str, str] | None = None) -> Response:
+    """The error as a page in the visitor's language (portal and admin routes)."""
+    language = getattr(request.state, "page_language", None) or page_language(
+        PAGE_LANGUAGES, cookie=request.cookies.get(LANGUAGE_COOKIE),
+        accept=request.headers.get("accept-language"))
+    _ = gettext_for(language)
+    title = {403: _("Not allowed"), 404: _("Page not found"),
+             429: _("Too many attempts")}.get(status, _("Something went wrong"))
+    return render_page("error.html", language, {"title": title, "message": message},
+                       status=status, headers=headers)
+
+
+async def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    return error_response(error.status_code, str(error.detail),
-                          headers=dict(error.headers) if error.headers else None)
+    headers = dict(error.headers) if error.headers else None
+    if _is_page(request):
+        return error_page(request, error.status_code, str(error.detail), headers)
+    return error_response(error.status_code, str(error.detail), headers=headers)
 
 
 def _mapped(status: int) -> Any:

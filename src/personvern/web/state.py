@@ -4,22 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from personvern.mail import Outbox, outbox_from_env
 from personvern.manifest.load import LoadedManifest
 from personvern.manifest.model import Manifest
 from personvern.store.database import transaction
+from personvern.web.settings import DEFAULT_PUBLIC_URL
 
 
 @dataclass(frozen=True)
 class AppState:
     engine: sa.Engine
     loaded: LoadedManifest
+    outbox: Outbox = field(default_factory=outbox_from_env)
+    public_url: str = DEFAULT_PUBLIC_URL
 
     @property
     def manifest(self) -> Manifest:
