@@ -1,8 +1,9 @@
 """The pages' languages: gettext catalogs for nb and sv (English is the source), and which
 language a visitor gets.
 
-The catalogs are plain ``.po`` files in ``web/locale/``, compiled in memory when first used,
-so there is no build step and no binary file in the repository.
+The catalogs are plain ``.po`` files in ``web/locale/<language>/`` (one per part of the
+app: base, portal, admin), compiled and merged in memory when first used, so there is no
+build step and no binary file in the repository.
 """
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ LANGUAGE_ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "sv": "sv", "en": "en"}
 _ACCEPT_LANGUAGE_MAX = 500
 
 
-def catalog_path(language: str) -> Path:
-    return LOCALE / f"{language}.po"
+def catalog_paths(language: str) -> list[Path]:
+    return sorted((LOCALE / language).glob("*.po"))
+
+
+def _compiled(path: Path, language: str) -> Translations:
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 @cache
@@ -35,12 +45,10 @@ def translations(language: str) -> gettext.NullTranslations:
     """The compiled catalog for ``language`` (English: the identity)."""
     if language == SOURCE_LANGUAGE or language not in PAGE_LANGUAGES:
         return gettext.NullTranslations()
-    with catalog_path(language).open("rb") as source:
-        catalog = read_po(source, locale=language)
-    compiled = BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    merged = Translations()
+    for path in catalog_paths(language):
+        merged.merge(_compiled(path, language))
+    return merged
 
 
 def accepted_languages(header: str | None) -> list[str]:
