@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -59,8 +60,20 @@ def _run(*args: str) -> int:
 
 
 def demo() -> int:
+    """Build the demo and serve it until Ctrl+C; options go to ``personvern demo``."""
     _install("")
-    return _run("personvern", "demo")
+    process = subprocess.Popen([str(BIN / "personvern"), "demo", *sys.argv[2:]], cwd=ROOT)
+    # Ctrl+C reaches both processes: the demo stops its server cleanly, and this one waits
+    # for it rather than killing it mid-shutdown. A SIGTERM (sent to this process only)
+    # is passed on, so the demo never outlives it.
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
+                signal.SIGTERM: signal.signal(signal.SIGTERM,
+                                              lambda *_: process.send_signal(signal.SIGTERM))}
+    try:
+        return process.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def test() -> int:
@@ -82,7 +95,8 @@ def test() -> int:
 def main() -> int:
     jobs = {"demo": demo, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in jobs:
-        print("usage: python3 tasks.py demo | test [pytest arguments]", file=sys.stderr)
+        print("usage: python3 tasks.py demo [demo options] | test [pytest arguments]",
+              file=sys.stderr)
         return 2
     return jobs[sys.argv[1]]()
 

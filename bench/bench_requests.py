@@ -1,19 +1,28 @@
 """Data-subject requests on the demo shop: access end to end, its database phase, erasure.
 
     python bench/bench_requests.py --shop postgresql+psycopg://postgres@127.0.0.1/pv_bench_1m \
-        [--samples 50] [--erasures 20] [--batch 0]
+        [--samples 50] [--erasures 20] [--erasures-batch 10000] \
+        [--erase-shop postgresql+psycopg://…/a_copy] [--store postgresql+psycopg://…/store]
 
 For random customers of a demo shop (``personvern demo generate``) it measures:
 
 (a) an access request from API submission (create, verify, approve over the JSON API) to a
     finished, encrypted, downloadable package with its token;
 (b) the database phase alone (``resolve_subject``) and its SQL statement count;
-(c) an erasure from API submission to completed (holds, deferred erasures, Art. 19 tasks);
+(c) an erasure from API submission to completed (holds, deferred erasures, Art. 19 tasks),
+    and the SQL statements it sends to the shop;
 
 and, as the baseline measured in the same run, the same data gathered by hand-written SQL in
 one round trip (one statement with a CTE per collection, the way a developer who knows the
-schema would write it). It prints the median and p95 of each and the ratio (b)/baseline.
-``--batch N`` also erases N customers in one batch and prints the throughput.
+schema would write it). It prints the median and p95 of each and the ratio (b)/baseline,
+measured interleaved (baseline, then (b), customer by customer) so that the load of the
+machine weighs on both alike. ``--erasures-batch N`` also submits N erasure requests over
+the API and then runs them one after another, as a worker does, and prints the throughput.
+
+Erasures change the shop: ``--erase-shop`` sends them to another copy of it
+(``CREATE DATABASE copy TEMPLATE shop``), so the shop measured stays whole. The engine's
+own store is a SQLite file in a temporary folder unless ``--store`` names another (an
+empty PostgreSQL database, as in production; drop it afterwards).
 """
 
 from __future__ import annotations
@@ -24,7 +33,9 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -86,9 +97,13 @@ SELECT json_build_object(
 
 def stats(name: str, seconds: list[float]) -> str:
     ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (f"{name:<44} median {statistics.median(ordered) * 1000:8.1f} ms   "
-            f"p95 {p95 * 1000:8.1f} ms   (n={len(ordered)})")
+            f"p95 {p95(ordered) * 1000:8.1f} ms   (n={len(ordered)})")
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def timed(function: Callable[[], Any]) -> tuple[float, Any]:
@@ -97,16 +112,42 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-class Engine:
-    """The personvern side: engine store, API client, manifest, shop connection."""
+@contextmanager
+def statements_to(database: str) -> Iterator[list[int]]:
+    """Counts the statements any engine sends to ``database`` (one list item: the count)."""
+    seen = [0]
 
-    def __init__(self, shop_url: str, folder: Path) -> None:
+    def count(connection: Any, *_: Any) -> None:
+        if connection.engine.url.database == database:
+            seen[0] += 1
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)
+
+
+class Engine:
+    """The personvern side: engine store, API client, manifest, shop connection.
+
+    The requests reach the shop the way a worker does: through the process's shared
+    engines, from the manifest's URL (``PERSONVERN_DEMO_DB``).
+    """
+
+    def __init__(self, shop_url: str, folder: Path, store_url: str | None = None) -> None:
         os.environ["PERSONVERN_DEMO_DB"] = shop_url
         os.environ.setdefault("PERSONVERN_SECRET", "bench-secret-" + "x" * 32)
         self.loaded = load_manifest(MANIFEST)
-        store_url = f"sqlite:///{folder}/engine.db"
+        store_url = store_url or f"sqlite:///{folder}/engine.db"
         self.store = make_engine(store_url)
         upgrade(self.store)
+        if self.store.dialect.name == "postgresql":
+            # Approving queues the run for the workers (`personvern worker --setup`); the
+            # bench runs it itself, as a worker would, and leaves the queued jobs.
+            from personvern.jobs.queue import apply_schema, make_app
+
+            apply_schema(make_app(store_url))
         self.sessions = session_factory(self.store)
         with self.sessions() as session:
             key, _ = create_api_key(session, "bench")
@@ -128,13 +169,15 @@ class Engine:
     def access(self, email: str) -> int:
         request_id = self.submit("access", email)
         with self.sessions() as session:
-            package = run_access(session, request_id, self.loaded, engines={"shop": self.shop})
+            package = run_access(session, request_id, self.loaded)
             issue_download_token(session, package.id)
             session.commit()
             return package.size_bytes
 
     def erase(self, email: str) -> None:
-        request_id = self.submit("erasure", email)
+        self.run_erasure(self.submit("erasure", email))
+
+    def run_erasure(self, request_id: str) -> None:
         with self.sessions() as session:
             run_erasure(session, request_id, self.loaded.manifest)
             session.commit()
@@ -146,56 +189,115 @@ def sample_emails(shop: sa.Engine, count: int, seed: int) -> list[str]:
         rng = random.Random(seed)
         ids = rng.sample(range(1, int(top) + 1), min(count * 2, int(top)))
         rows = connection.execute(
-            sa.text("SELECT lower(email) FROM customers WHERE id IN :ids").bindparams(
+            # An erased customer's e-mail is a pseudonym (no @): nobody to ask for.
+            sa.text("SELECT lower(email) FROM customers WHERE id IN :ids "
+                    "AND email LIKE '%@%'").bindparams(
                 sa.bindparam("ids", expanding=True)), {"ids": ids}).scalars().all()
-    return list(dict.fromkeys(rows))[:count]
+    emails = list(dict.fromkeys(rows))
+    rng.shuffle(emails)  # IN returns them in table order; keep the sample random
+    return emails[:count]
+
+
+def measure_access(engine: Engine, emails: list[str]) -> None:
+    raw = engine.shop.raw_connection()
+    cursor = raw.cursor()
+    database = engine.shop.url.database or ""
+    manifest = engine.loaded.manifest
+    for email in emails[:5]:  # warm caches, connections and prepared statements once
+        engine.access(email)
+        cursor.execute(HANDWRITTEN, {"e": email})
+        cursor.fetchall()
+    full: list[float] = []
+    phase: list[float] = []
+    handwritten: list[float] = []
+    statements: list[int] = []
+    whole: list[int] = []
+
+    def by_hand(email: str) -> None:
+        cursor.execute(HANDWRITTEN, {"e": email})
+        cursor.fetchall()
+
+    for email in emails:
+        seconds, _ = timed(partial(by_hand, email))
+        handwritten.append(seconds)
+        seconds, subject = timed(partial(resolve_subject, manifest, {"email": [email]}))
+        phase.append(seconds)
+        statements.append(subject.statements)
+        with statements_to(database) as seen:
+            seconds, _ = timed(partial(engine.access, email))
+        full.append(seconds)
+        whole.append(seen[0])
+    raw.close()
+    print(stats("(a) access, API submission → package", full))
+    print(stats("(b) database phase (resolve_subject)", phase))
+    print(stats("    baseline: hand-written SQL, 1 round trip", handwritten))
+    ratio = statistics.median(phase) / statistics.median(handwritten)
+    print(f"    ratio (b)/baseline: medians {ratio:.2f}, "
+          f"p95s {p95(phase) / p95(handwritten):.2f}")
+    print(f"    SQL statements to the shop per access request: database phase "
+          f"{_spread(statements)}; whole request {_spread(whole)} "
+          f"({len(manifest.datastores['shop'].collections)} collections)")
+
+
+def _spread(counts: list[int]) -> str:
+    return f"min {min(counts)}, median {statistics.median(counts):.0f}, max {max(counts)}"
+
+
+def measure_erasures(engine: Engine, emails: list[str]) -> None:
+    database = engine.shop.url.database or ""
+    for email in emails[:3]:  # warm up, as for access
+        engine.erase(email)
+    seconds: list[float] = []
+    statements: list[int] = []
+    for email in emails[3:]:
+        with statements_to(database) as seen:
+            elapsed, _ = timed(partial(engine.erase, email))
+        seconds.append(elapsed)
+        statements.append(seen[0])
+    print(stats("(c) erasure, API submission → completed", seconds))
+    print(f"    SQL statements to the shop per erasure: {_spread(statements)}")
+
+
+def erasure_batch(engine: Engine, emails: list[str]) -> None:
+    submitted, ids = timed(lambda: [engine.submit("erasure", e) for e in emails])
+
+    def run_all() -> None:
+        for request_id in ids:
+            engine.run_erasure(request_id)
+
+    ran, _ = timed(run_all)
+    print(f"batch of {len(ids)} erasures: submitted over the API in {submitted:.1f} s, "
+          f"run in {ran:.1f} s = {len(ids) / ran:.1f} erasures/s "
+          f"({len(ids) / (submitted + ran):.1f}/s including submission)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shop", required=True, help="URL of a demo shop (PostgreSQL)")
+    parser.add_argument("--erase-shop", help="a copy of the shop to erase in (default: --shop)")
+    parser.add_argument("--store", help="URL of an empty database for the engine's store")
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--erasures", type=int, default=20)
-    parser.add_argument("--batch", type=int, default=0, help="erase this many in one batch")
+    parser.add_argument("--erasures-batch", "--batch", dest="batch", type=int, default=0,
+                        help="erase this many in one batch")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        engine = Engine(args.shop, Path(folder))
-        emails = sample_emails(engine.shop, args.samples + args.erasures + args.batch, args.seed)
-        access_emails = emails[: args.samples]
-        raw = engine.shop.raw_connection()
-        cursor = raw.cursor()
-        engine.access(access_emails[0])  # warm caches and connections once
-        full, phase, handwritten, statements = [], [], [], []
-        for email in access_emails:
-            seconds, _ = timed(lambda e=email: cursor.execute(HANDWRITTEN, {"e": e}) or
-                               cursor.fetchall())
-            handwritten.append(seconds)
-            seconds, subject = timed(lambda e=email: resolve_subject(
-                engine.loaded.manifest, {"email": [e]}, engines={"shop": engine.shop}))
-            phase.append(seconds)
-            statements.append(subject.statements)
-            seconds, _ = timed(lambda e=email: engine.access(e))
-            full.append(seconds)
-        raw.close()
-        print(f"shop: {args.shop.rsplit('@', 1)[-1]}; "
+        engine = Engine(args.shop, Path(folder), args.store)
+        print(f"shop: {args.shop.rsplit('@', 1)[-1]}; store: {engine.store.dialect.name}; "
               f"{len(engine.loaded.manifest.datastores['shop'].collections)} collections")
-        print(stats("(a) access, API submission → package", full))
-        print(stats("(b) database phase (resolve_subject)", phase))
-        print(stats("    baseline: hand-written SQL, 1 round trip", handwritten))
-        ratio = statistics.median(phase) / statistics.median(handwritten)
-        print(f"    ratio (b)/baseline (medians): {ratio:.2f}")
-        print(f"    SQL statements per access request: min {min(statements)}, "
-              f"median {statistics.median(statements):.0f}, max {max(statements)}")
-        erase_emails = emails[args.samples: args.samples + args.erasures]
-        erasures = [timed(lambda e=email: engine.erase(e))[0] for email in erase_emails]
-        if erasures:
-            print(stats("(c) erasure, API submission → completed", erasures))
-        if args.batch:
-            batch = emails[args.samples + args.erasures:]
-            seconds, _ = timed(lambda: [engine.erase(e) for e in batch])
-            print(f"batch of {len(batch)} erasures: {seconds:.1f} s = "
-                  f"{len(batch) / seconds:.1f} erasures/s")
+        if args.samples:
+            measure_access(engine, sample_emails(engine.shop, args.samples, args.seed))
+        if args.erasures or args.batch:
+            erase_url = args.erase_shop or args.shop
+            eraser = engine if erase_url == args.shop else Engine(
+                erase_url, Path(folder), args.store)  # the same store: requests are apart
+            emails = sample_emails(eraser.shop, args.erasures + 3 + args.batch,
+                                   args.seed + 1)
+            if args.erasures:
+                measure_erasures(eraser, emails[:args.erasures + 3])
+            if args.batch:
+                erasure_batch(eraser, emails[args.erasures + 3:])
 
 
 if __name__ == "__main__":

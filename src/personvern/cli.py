@@ -14,6 +14,7 @@ from rich.table import Table
 
 from personvern import lint
 from personvern.audit.cli import app as audit_app
+from personvern.consent.audience_cli import app as audience_app
 from personvern.consent.cli import app as consent_app
 from personvern.datastores.cli import app as datastores_app
 from personvern.demo.cli import app as demo_app
@@ -37,6 +38,8 @@ from personvern.manifest.scaffold import (
 from personvern.manifest.summary import render_summary
 from personvern.notice.cli import app as notice_app
 from personvern.requests.cli import app as requests_app
+from personvern.retention.cli import app as retention_app
+from personvern.staff.cli import app as users_app
 from personvern.store.cli import app as db_app
 from personvern.web.cli import apikeys_app, serve_command
 
@@ -51,10 +54,13 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(datastores_app, name="datastores")
 app.add_typer(notice_app, name="notice")
 app.add_typer(requests_app, name="requests")
+app.add_typer(retention_app, name="retention")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(consent_app, name="consent")
+app.add_typer(audience_app, name="audience")
 app.add_typer(apikeys_app, name="apikeys")
+app.add_typer(users_app, name="users")
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 

@@ -29,6 +29,7 @@ KeyUse = Literal[
     "pseudonym",  # HMAC-SHA-256 pseudonyms written by erasure (Art. 4(5))
     "identity-hash",  # HMAC of identities in restriction/objection and consent records
     "link-signing",  # signed, expiring links (status pages, confirmations)
+    "portal-code",  # HMAC of one-time verification codes (the portal, Art. 12(6))
 ]
 
 

@@ -109,19 +109,23 @@ def _request(environment: JobEnvironment, kind: RequestKind) -> str:
 def test_run_request_fails_at_once_for_a_kind_without_runner(
     environment: JobEnvironment,
 ) -> None:
-    request_id = _request(environment, RequestKind.portability)
+    request_id = _request(environment, RequestKind.objection)
     with environment.engine.begin() as connection:
         job_id = enqueue(connection, "run_request", {"request_id": request_id}, now=T)
-    assert RequestKind.portability not in request_jobs.RUNNERS
-    InProcessRunner(environment).run_pending("w", now=T)
+    registered = request_jobs.RUNNERS.pop(RequestKind.objection)
+    try:
+        InProcessRunner(environment).run_pending("w", now=T)
+    finally:
+        request_jobs.register_runner(RequestKind.objection, registered)
     failed = _job(environment.engine, job_id)
     assert failed.status == "failed" and failed.attempts == 1
-    assert "not implemented for kind portability" in (failed.error or "")
+    assert "not implemented for kind objection" in (failed.error or "")
 
 
 def test_run_request_dispatches_on_the_kind(environment: JobEnvironment) -> None:
     seen: list[str] = []
     request_id = _request(environment, RequestKind.rectification)
+    registered = request_jobs.RUNNERS[RequestKind.rectification]
     request_jobs.register_runner(RequestKind.rectification,
                                  lambda _env, rid: seen.append(rid))
     try:
@@ -129,14 +133,15 @@ def test_run_request_dispatches_on_the_kind(environment: JobEnvironment) -> None
             job_id = enqueue(connection, "run_request", {"request_id": request_id}, now=T)
         InProcessRunner(environment).run_pending("w", now=T)
     finally:
-        del request_jobs.RUNNERS[RequestKind.rectification]
+        request_jobs.register_runner(RequestKind.rectification, registered)
     assert seen == [request_id]
     assert _job(environment.engine, job_id).status == "done"
 
 
 def test_runners_can_be_named_by_dotted_path() -> None:
+    registered = request_jobs.RUNNERS[RequestKind.restriction]
     request_jobs.register_runner(RequestKind.restriction, "jobs_recorded:record")
     try:
         assert request_jobs.runner_for(RequestKind.restriction).__name__ == "record"
     finally:
-        del request_jobs.RUNNERS[RequestKind.restriction]
+        request_jobs.register_runner(RequestKind.restriction, registered)

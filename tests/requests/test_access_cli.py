@@ -94,11 +94,11 @@ def test_refusals_are_clear_and_hold_no_personal_data(
     setup: tuple[str, str, dict[str, str]], tmp_path: Path
 ) -> None:
     store, email, env = setup
-    erasure = approved(store, email, RequestKind.erasure)
+    erasure = approved(store, email, RequestKind.objection)  # without its "purposes"
     result = invoke(env, "requests", "run", erasure, "--manifest", str(MANIFEST),
                     "--database", store)
     assert result.exit_code == 1
-    assert "only access and portability" in result.output
+    assert '"purposes"' in result.output
     assert email not in result.output
 
     unknown = invoke(env, "requests", "export", erasure, "--token", "nope", "-o",

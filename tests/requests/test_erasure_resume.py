@@ -77,21 +77,21 @@ def test_a_run_killed_between_datastores_is_finished_by_the_next(
     manifest = two_store_manifest(url_a, url_b)
     _, email = customers_with_orders_on_both_sides(url_a)[0]
     request_id = approved_request(session, RequestKind.erasure, email)
-    real_connect = erasure.connect
+    real_engine = erasure.shared_engine
 
     def dies_at_shop_b(store: Any, *, name: str, **options: Any) -> sa.Engine:
         if name == "shop_b":
             raise DatastoreError(name, "the process was killed")
-        return real_connect(store, name=name, **options)
+        return real_engine(store, name=name, **options)
 
-    monkeypatch.setattr(erasure, "connect", dies_at_shop_b)
+    monkeypatch.setattr(erasure, "shared_engine", dies_at_shop_b)
     with pytest.raises(DatastoreError):
         run_erasure(session, request_id, manifest, ERASED_AT)
     session.rollback()
     steps = {s.datastore: s.status for s in session.scalars(sa.select(ErasureStep))}
     assert steps == {"shop_a": "done"}
 
-    monkeypatch.setattr(erasure, "connect", real_connect)
+    monkeypatch.setattr(erasure, "shared_engine", real_engine)
     with statements_on(database_part(url_a)) as on_a:
         outcome = run_erasure(session, request_id, manifest, ERASED_AT)
 

@@ -47,7 +47,7 @@ def _path(path: str) -> str:
 
 def test_every_api_route_needs_a_key(app: FastAPI, client: TestClient, api_key: str) -> None:
     api_routes = _api_routes(app)
-    assert len(api_routes) == 16  # requests 7, limits 5, consent 4
+    assert len(api_routes) == 19  # requests 7, Art. 19 tasks 2, limits 5, consent 5
     documented = {path for path in client.get("/openapi.json").json()["paths"]
                   if path.startswith("/api/")}
     assert {path for path, _ in api_routes} == documented

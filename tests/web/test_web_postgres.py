@@ -7,12 +7,20 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from web_store import row_counts
 
+from personvern.jobs import queue
+
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def web_store_url(postgres_url: str) -> str:
     return postgres_url
+
+
+@pytest.fixture(autouse=True)
+def job_queue(store: sa.Engine, web_store_url: str) -> None:
+    # Approving queues the request's run on procrastinate: `personvern worker --setup`.
+    queue.apply_schema(queue.make_app(web_store_url))
 
 
 def test_flow_on_postgres(client: TestClient, auth: dict[str, str], store: sa.Engine) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -32,10 +32,10 @@ from personvern.consent.records import (
     ConsentError,
     ConsentState,
     ConsentSubject,
-    events_for,
-    fold,
+    fold_stored,
+    grouped_states,
     hash_key,
-    linked_hashes,
+    parse_stored,
     subject_hash,
 )
 from personvern.consent.version import notice_version
@@ -95,9 +95,9 @@ class ConsentDecision:
 # --- limits ----------------------------------------------------------------------------------
 
 
-def _verdict(row: SubjectLimit, purpose: Purpose) -> LimitVerdict:
-    since = utc(row.created_at)
-    if row.kind == LimitKind.restriction.value:
+def _verdict(kind: str, created_at: datetime, purpose: Purpose) -> LimitVerdict:
+    since = utc(created_at)
+    if kind == LimitKind.restriction.value:
         return LimitVerdict(LimitKind.restriction, since, "Art. 18(2)",
                             "processing is restricted: the data may only be stored, or used "
                             "with consent given since, for legal claims, to protect another "
@@ -110,29 +110,96 @@ def _verdict(row: SubjectLimit, purpose: Purpose) -> LimitVerdict:
                         "are shown and the objection is lifted")
 
 
-def limits_from_store(session: Session, manifest: Manifest) -> LimitsLookup:
+_LIMITS = cast(sa.Table, SubjectLimit.__table__)
+# Built once, with the purpose and the hashes as parameters (see records._GROUPS).
+_LIMITS_IN_FORCE = (
+    sa.select(_LIMITS.c.identity_hash, _LIMITS.c.kind, _LIMITS.c.created_at)
+    .where(_LIMITS.c.identity_hash.in_(sa.bindparam("hashes", expanding=True)),
+           _LIMITS.c.lifted_at.is_(None),
+           _LIMITS.c.purpose.in_([ALL_PURPOSES, sa.bindparam("purpose")]))
+    .order_by(_LIMITS.c.id))
+
+
+def _strongest(found: list[LimitVerdict]) -> LimitVerdict | None:
+    """An absolute objection, else any objection, else a restriction."""
+    found.sort(key=lambda v: (not v.absolute, v.kind is not LimitKind.objection))
+    return found[0] if found else None
+
+
+def limits_from_store(session: Session | sa.Connection, manifest: Manifest) -> LimitsLookup:
     """Limits in force from ``subject_limits``: one query per purpose asked."""
 
     def lookup(groups: Sequence[frozenset[str]], purpose: str) -> list[LimitVerdict | None]:
         wanted = sorted(set().union(*groups)) if groups else []
-        rows: dict[str, list[SubjectLimit]] = {}
+        rows: dict[str, list[tuple[str, datetime]]] = {}
         for start in range(0, len(wanted), 500):
-            for row in session.scalars(sa.select(SubjectLimit).where(
-                SubjectLimit.identity_hash.in_(wanted[start:start + 500]),
-                SubjectLimit.lifted_at.is_(None),
-                SubjectLimit.purpose.in_([ALL_PURPOSES, purpose]),
-            ).order_by(SubjectLimit.id)):
-                rows.setdefault(row.identity_hash, []).append(row)
-        verdicts: list[LimitVerdict | None] = []
-        for group in groups:
-            found = [_verdict(r, manifest.purposes[purpose]) for h in group
-                     for r in rows.get(h, [])]
-            # The strongest first: an absolute objection, then any objection, then restriction.
-            found.sort(key=lambda v: (not v.absolute, v.kind is not LimitKind.objection))
-            verdicts.append(found[0] if found else None)
-        return verdicts
+            for digest, kind, created_at in session.execute(_LIMITS_IN_FORCE, {
+                    "hashes": wanted[start:start + 500], "purpose": purpose}):
+                rows.setdefault(digest, []).append((kind, created_at))
+        return [_strongest([_verdict(kind, created_at, manifest.purposes[purpose])
+                            for h in group for kind, created_at in rows.get(h, [])])
+                for group in groups]
 
     return lookup
+
+
+def _limits_from_rows(rows: Sequence[tuple[str, str, str, datetime]],
+                      manifest: Manifest) -> LimitsLookup:
+    """The same lookup over limits already read: (identity hash, purpose, kind, since)."""
+    by_hash: dict[str, list[tuple[str, str, datetime]]] = {}
+    for digest, purpose, kind, created_at in rows:
+        by_hash.setdefault(digest, []).append((purpose, kind, created_at))
+
+    def lookup(groups: Sequence[frozenset[str]], purpose: str) -> list[LimitVerdict | None]:
+        return [_strongest([_verdict(kind, since, manifest.purposes[purpose])
+                            for h in group for limited, kind, since in by_hash.get(h, [])
+                            if limited in (purpose, ALL_PURPOSES)])
+                for group in groups]
+
+    return lookup
+
+
+# PostgreSQL: both reads of a decision in one round trip (psycopg's pipeline mode), by
+# arrays of hashes, each statement prepared once per connection. Links are followed one
+# hop, as records.grouped_states follows them.
+_PG_GROUP = (
+    "SELECT own.h AS asked, own.h AS member FROM unnest(CAST(%(own)s AS text[])) AS own(h) "
+    "UNION ALL SELECT customer_hash, visitor_hash FROM consent_links "
+    "WHERE customer_hash = ANY(CAST(%(own)s AS text[])) "
+    "UNION ALL SELECT visitor_hash, customer_hash FROM consent_links "
+    "WHERE visitor_hash = ANY(CAST(%(own)s AS text[]))")
+# Put together from constants only (hence the noqa).
+_PG_STATES = (
+    f"SELECT grouped.asked, grouped.member, CAST(held.choices AS text) "  # noqa: S608
+    f"FROM ({_PG_GROUP}) AS grouped "
+    f"LEFT JOIN consent_current AS held ON held.subject_hash = grouped.member")
+_PG_LIMITS = (
+    f"SELECT limits.identity_hash, limits.purpose, limits.kind, limits.created_at "  # noqa: S608
+    f"FROM subject_limits AS limits WHERE limits.lifted_at IS NULL "
+    f"AND limits.purpose = ANY(CAST(%(purposes)s AS text[])) "
+    f"AND limits.identity_hash IN (SELECT member FROM ({_PG_GROUP}) AS grouped) "
+    f"ORDER BY limits.id")
+
+
+def _read_postgres(connection: sa.Connection, own: list[str], purposes: list[str]
+                   ) -> tuple[dict[str, frozenset[str]], dict[str, ConsentState],
+                              list[tuple[str, str, str, datetime]]]:
+    """Each subject's group and state, and the limits in force for the purposes asked."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.pipeline():
+        states = raw.execute(_PG_STATES, {"own": own})
+        limits = raw.execute(_PG_LIMITS, {"own": own,
+                                          "purposes": [*purposes, ALL_PURPOSES]})
+    groups: dict[str, set[str]] = {digest: {digest} for digest in own}
+    stored: dict[str, dict[str, dict[str, list[Any]]]] = {}
+    for asked, member, choices in states.fetchall():
+        groups[asked].add(member)
+        if choices is not None:
+            stored[member] = parse_stored(choices)
+    return ({h: frozenset(g) for h, g in groups.items()},
+            {h: fold_stored(stored[m] for m in g if m in stored) for h, g in groups.items()},
+            [(str(h), str(p), str(k), at) for h, p, k, at in limits.fetchall()])
 
 
 # --- deciding -------------------------------------------------------------------------------
@@ -187,11 +254,12 @@ def decide_one(manifest: Manifest, key: str, state: ConsentState,
 
 
 def decide_many(
-    session: Session, manifest: Manifest, subjects: Sequence[ConsentSubject],
+    session: Session | sa.Connection, manifest: Manifest, subjects: Sequence[ConsentSubject],
     purposes: Sequence[str], *, limits: LimitsLookup | None = None, key: bytes | None = None,
 ) -> list[list[ConsentDecision]]:
-    """One row of decisions per subject, one per purpose, in order. The queries are one
-    for links, one for events (per 500 identities) and one per purpose for limits."""
+    """One row of decisions per subject, one per purpose, in order. The reads: the current
+    states with linked identities, and the limits in force; on PostgreSQL both in one
+    round trip, elsewhere one per 500 subjects and one per purpose. Never the history."""
     if len(subjects) > BULK_SUBJECTS_MAX or len(purposes) > BULK_PURPOSES_MAX:
         raise ConsentError(f"ask for at most {BULK_SUBJECTS_MAX} subjects and "
                            f"{BULK_PURPOSES_MAX} purposes at a time")
@@ -199,11 +267,17 @@ def decide_many(
         _purpose(manifest, purpose)
     derived = hash_key(key)
     own = [subject_hash(subject, derived) for subject in subjects]
-    linked = linked_hashes(session, own)
-    groups = [frozenset(linked[digest]) for digest in own]
-    events = events_for(session, set().union(*groups) if groups else set())
-    states = [fold(e for h in group for e in events.get(h, [])) for group in groups]
-    lookup = limits if limits is not None else limits_from_store(session, manifest)
+    connection = session.connection() if isinstance(session, Session) else session
+    lookup: LimitsLookup
+    if limits is None and connection.dialect.name == "postgresql":
+        grouped, current, limit_rows = _read_postgres(connection, sorted(set(own)),
+                                                      list(dict.fromkeys(purposes)))
+        lookup = _limits_from_rows(limit_rows, manifest)
+    else:
+        grouped, current = grouped_states(connection, own)
+        lookup = limits if limits is not None else limits_from_store(connection, manifest)
+    groups = [grouped[digest] for digest in own]
+    states = [current[digest] for digest in own]
     verdicts = {purpose: list(lookup(groups, purpose)) for purpose in dict.fromkeys(purposes)}
     version = notice_version(manifest).id
     return [[decide_one(manifest, purpose, state, verdicts[purpose][index], version)
@@ -211,7 +285,7 @@ def decide_many(
 
 
 def decide(
-    session: Session, manifest: Manifest, subject: ConsentSubject, purpose: str, *,
+    session: Session | sa.Connection, manifest: Manifest, subject: ConsentSubject, purpose: str, *,
     limits: LimitsLookup | None = None, key: bytes | None = None,
 ) -> ConsentDecision:
     """May ``subject``'s data be used for ``purpose`` now?"""

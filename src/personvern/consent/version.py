@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from personvern.manifest.model import Manifest
 
 VERSION_LENGTH = 64  # hex characters of SHA-256
+_CACHED = 16  # manifests whose version is kept (a server has one; tests a few)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,41 @@ def canonical_json(document: Any) -> bytes:
                       allow_nan=False).encode("utf-8")
 
 
-def notice_version(manifest: Manifest) -> NoticeVersion:
+def compute_notice_version(manifest: Manifest) -> NoticeVersion:
     document = consent_document(manifest)
     return NoticeVersion(hashlib.sha256(canonical_json(document)).hexdigest(), document)
+
+
+T = TypeVar("T")
+
+
+class PerManifest(Generic[T]):
+    """``compute(manifest)``, computed once per manifest object.
+
+    A loaded manifest is not changed afterwards (a new notice is a new load), so what is
+    derived from it can be kept with it; each entry holds the manifest itself, so its
+    id() cannot be reused by another object meanwhile. The few most recent are kept."""
+
+    def __init__(self, compute: Callable[[Manifest], T]) -> None:
+        self.compute = compute
+        self._kept: OrderedDict[int, tuple[Manifest, T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, manifest: Manifest) -> T:
+        with self._lock:
+            kept = self._kept.get(id(manifest))
+            if kept is not None and kept[0] is manifest:
+                self._kept.move_to_end(id(manifest))
+                return kept[1]
+        value = self.compute(manifest)
+        with self._lock:
+            self._kept[id(manifest)] = (manifest, value)
+            while len(self._kept) > _CACHED:
+                self._kept.popitem(last=False)
+        return value
+
+
+# Dumping and hashing the consent part of the manifest took more time than recording a
+# consent, and every write and decision needs the version.
+notice_version = PerManifest(compute_notice_version)
+"""The version of a manifest's consent-relevant part, computed once per manifest."""

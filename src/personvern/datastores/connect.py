@@ -11,6 +11,7 @@ a bound value.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,22 +53,61 @@ def connect(
     read_only: bool = True,
     statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
     check: bool = True,
+    pre_ping: bool = False,
 ) -> Engine:
-    """An engine for ``datastore``; with ``check``, one round trip proves it is reachable."""
+    """An engine for ``datastore``; with ``check``, one round trip proves it is reachable.
+
+    ``pre_ping``: the pool tests a connection before lending it (for long-lived engines).
+    """
     url = _url_of(datastore, name)
     backend = url.get_backend_name()
     if backend == "sqlite":
-        engine = _sqlite_engine(url, name, read_only=read_only, timeout=statement_timeout)
+        engine = _sqlite_engine(url, name, read_only=read_only, timeout=statement_timeout,
+                                pre_ping=pre_ping)
     elif backend == "postgresql":
-        engine = _postgresql_engine(url, name, read_only=read_only, timeout=statement_timeout)
+        engine = _postgresql_engine(url, name, read_only=read_only, timeout=statement_timeout,
+                                    pre_ping=pre_ping)
     elif backend in ("mysql", "mariadb"):
-        engine = _mysql_engine(url, name, read_only=read_only, timeout=statement_timeout)
+        engine = _mysql_engine(url, name, read_only=read_only, timeout=statement_timeout,
+                               pre_ping=pre_ping)
     else:
         raise DatastoreError(
             name, f"unsupported database {backend!r} (use sqlite, postgresql or mysql)"
         )
     if check:
         _check_reachable(engine, name)
+    return engine
+
+
+# A worker answers one request after another against the same shop databases: opening
+# a connection (and proving it reachable) for each cost more than the request's queries,
+# and a new connection has none of the statements the driver prepared. So engines are
+# kept for the life of the process, one per datastore, URL and access mode; their pools
+# check a connection with a ping before lending it, so a restarted server costs one
+# reconnect, not a failed request.
+_SHARED: dict[tuple[str, str, bool, float], Engine] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_engine(
+    datastore: Datastore,
+    *,
+    name: str,
+    read_only: bool = True,
+    statement_timeout: float = STATEMENT_TIMEOUT_SECONDS,
+) -> Engine:
+    """The process's engine for ``datastore`` (made by :func:`connect` the first time).
+
+    Never dispose of it: the next request uses it again.
+    """
+    key = (name, _url_of(datastore, name).render_as_string(hide_password=False), read_only,
+           statement_timeout)
+    with _SHARED_LOCK:
+        engine = _SHARED.get(key)
+        if engine is None:
+            engine = connect(datastore, name=name, read_only=read_only,
+                             statement_timeout=statement_timeout, pre_ping=True)
+            _SHARED[key] = engine
     return engine
 
 
@@ -85,19 +125,22 @@ def _url_of(datastore: Datastore, name: str) -> URL:
                                    "(dialect+driver://user:password@host/database)") from None
 
 
-def _engine(url: URL, name: str, connect_args: Mapping[str, Any]) -> Engine:
+def _engine(url: URL, name: str, connect_args: Mapping[str, Any], *, pre_ping: bool
+            ) -> Engine:
     try:
         # hide_parameters: bound values are identities (e-mail addresses, phone numbers)
         # and must not end up in exception messages.
-        return sa.create_engine(url, connect_args=dict(connect_args), hide_parameters=True)
+        return sa.create_engine(url, connect_args=dict(connect_args), hide_parameters=True,
+                                pool_pre_ping=pre_ping)
     except NoSuchModuleError:
         raise DatastoreError(name, f"no driver for {url.drivername!r}") from None
 
 
-def _sqlite_engine(url: URL, name: str, *, read_only: bool, timeout: float) -> Engine:
+def _sqlite_engine(url: URL, name: str, *, read_only: bool, timeout: float, pre_ping: bool
+                   ) -> Engine:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
-        engine = _engine(url, name, {"timeout": CONNECT_TIMEOUT_SECONDS})
+        engine = _engine(url, name, {"timeout": CONNECT_TIMEOUT_SECONDS}, pre_ping=pre_ping)
     elif not Path(database).is_file():
         # sqlite3 would silently create an empty file; a missing shop database is an error.
         raise DatastoreError(name, f"no SQLite database at {database}")
@@ -105,7 +148,7 @@ def _sqlite_engine(url: URL, name: str, *, read_only: bool, timeout: float) -> E
         mode = "ro" if read_only else "rw"
         uri = f"file:{quote(str(Path(database).resolve()))}?mode={mode}"
         engine = _engine(url.set(database=uri, query={**url.query, "uri": "true"}), name,
-                         {"timeout": CONNECT_TIMEOUT_SECONDS})
+                         {"timeout": CONNECT_TIMEOUT_SECONDS}, pre_ping=pre_ping)
     _sqlite_statement_deadline(engine, timeout)
     return engine
 
@@ -127,19 +170,27 @@ def _sqlite_statement_deadline(engine: Engine, timeout: float) -> None:
             deadline[0] = time.monotonic() + timeout
 
 
-def _postgresql_engine(url: URL, name: str, *, read_only: bool, timeout: float) -> Engine:
-    options = [f"-c statement_timeout={int(timeout * 1000)}"]
+def _postgresql_engine(url: URL, name: str, *, read_only: bool, timeout: float,
+                       pre_ping: bool) -> Engine:
+    # plan_cache_mode: the walk's queries compare with ``= ANY(:values)`` and are
+    # prepared by the driver (see plan.py); PostgreSQL would still plan each execution
+    # afresh, because it cannot tell how long an array will be and keeps preferring a
+    # custom plan. The plans are index lookups whatever the values, so plan them once.
+    options = [f"-c statement_timeout={int(timeout * 1000)}",
+               "-c plan_cache_mode=force_generic_plan"]
     if read_only:
         options.append("-c default_transaction_read_only=on")
     return _engine(url, name, {
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,
         "options": " ".join(options),
         "application_name": "personvern",
-    })
+    }, pre_ping=pre_ping)
 
 
-def _mysql_engine(url: URL, name: str, *, read_only: bool, timeout: float) -> Engine:
-    engine = _engine(url, name, {"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+def _mysql_engine(url: URL, name: str, *, read_only: bool, timeout: float, pre_ping: bool
+                  ) -> Engine:
+    engine = _engine(url, name, {"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+                     pre_ping=pre_ping)
 
     @sa.event.listens_for(engine, "connect")
     def _session_limits(dbapi_connection: Any, _record: Any) -> None:

@@ -7,12 +7,42 @@ a guest order found by e-mail to the customer it points at (child → parent).
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Mapping
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from personvern.manifest.model import Collection, Datastore, IdentityKind
+
+Source = TypeVar("Source")
+Derived = TypeVar("Derived")
+
+
+class Derivations(Generic[Source, Derived]):
+    """What was derived from a frozen manifest object (a datastore), kept while it is.
+
+    A worker answers requests against the same loaded manifest all day; walking its
+    references again for every request cost more than the request's own queries. The
+    models are frozen, so a result derived from one object stays right for it. Entries
+    are found by the object's identity and hold the object itself, so its ``id`` cannot
+    be reused by another while the entry lives; the oldest entries make room for new.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, Hashable], tuple[Source, Derived]] = (
+            OrderedDict())
+
+    def get(self, source: Source, extra: Hashable, derive: Callable[[], Derived]) -> Derived:
+        key = (id(source), extra)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is source:
+            return entry[1]
+        derived = derive()
+        self._entries[key] = (source, derived)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return derived
 
 
 @dataclass(frozen=True, order=True)
@@ -50,6 +80,10 @@ class SubjectGraph:
 
     @classmethod
     def of(cls, datastore: Datastore) -> SubjectGraph:
+        return _GRAPHS.get(datastore, None, lambda: cls._build(datastore))
+
+    @classmethod
+    def _build(cls, datastore: Datastore) -> SubjectGraph:
         references = []
         for name, collection in datastore.collections.items():
             for field_name, data_field in collection.fields.items():
@@ -97,3 +131,6 @@ class SubjectGraph:
                     seen.add(hop.target)
                     queue.append(hop.target)
         return seen
+
+
+_GRAPHS: Derivations[Datastore, SubjectGraph] = Derivations()

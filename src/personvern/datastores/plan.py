@@ -15,6 +15,12 @@ last, flagged ``through_shared_parent`` — and :func:`execute` skips them unles
 Within one hop, parents are queried before their children, so that a child found by the
 identity is also found through its parent (orders by e-mail *and* by the customer's id).
 
+On PostgreSQL a plan without phone numbers runs in one round trip: each step's query
+finds its sources itself, through CTEs, and psycopg's pipeline sends all of them at once
+(see :func:`pipelined`). Plans and their queries are built once per datastore and reused
+by every request; value lists are bound as arrays (``= ANY``) so the driver can keep the
+queries prepared.
+
 Identities are matched the way people write them:
 
 * ``email``: ``lower(column) IN (:email)`` with the values lower-cased and stripped.
@@ -36,7 +42,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Literal
 
 import phonenumbers
@@ -44,7 +52,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement, Select
 
-from personvern.datastores.graph import Hop, SubjectGraph
+from personvern.datastores.graph import Derivations, Hop, SubjectGraph
 from personvern.manifest.model import Datastore, IdentityKind
 
 CHUNK_SIZE = 1_000
@@ -106,6 +114,17 @@ class TraversalPlan:
 def build_plan(
     datastore: Datastore, identity: IdentityKind, *, default_region: str = "NO"
 ) -> TraversalPlan:
+    """The plan for ``identity`` in ``datastore``; made once per datastore object (the
+    manifest is frozen) and then reused by every request."""
+    return _PLANS.get(datastore, (identity, default_region),
+                      lambda: _build_plan(datastore, identity, default_region))
+
+
+_PLANS: Derivations[Datastore, TraversalPlan] = Derivations()
+
+
+def _build_plan(datastore: Datastore, identity: IdentityKind, default_region: str
+                ) -> TraversalPlan:
     graph = SubjectGraph.of(datastore)
     starts = graph.identity_fields(identity)
     owned = _owned(graph, set(starts))
@@ -254,30 +273,55 @@ def _hop_param(hop: Hop) -> str:
 
 
 def _statement(
-    step: TraversalStep, *, identity: bool, hops: Iterable[Hop], phone_patterns: int = 1
+    step: TraversalStep, *, identity: bool, hops: Iterable[Hop], phone_patterns: int = 1,
+    arrays: bool = False,
 ) -> Select[Any]:
-    """The one query of ``step``, with the identity condition and/or the given hops."""
+    """The one query of ``step``, with the identity condition and/or the given hops.
+
+    ``arrays``: compare with ``= ANY(:list)`` (PostgreSQL) instead of an ``IN`` list
+    that SQLAlchemy expands to one placeholder per value. The text of the query then
+    stays the same whatever the number of values, so the driver prepares it once and the
+    server stops planning it again for every request (psycopg prepares a query it has
+    seen five times); ``= ANY`` uses the same indexes as ``IN``.
+    """
     table = sa.table(step.collection, *(sa.column(c) for c in step.columns))
     conditions: list[ColumnElement[bool]] = []
     for match in step.identity if identity else ():
-        conditions.extend(_identity_conditions(table, match, phone_patterns))
+        conditions.extend(_identity_conditions(table, match, phone_patterns, arrays))
     for hop in hops:
-        conditions.append(
-            table.c[hop.target_field].in_(sa.bindparam(_hop_param(hop), expanding=True)))
+        conditions.append(among(table.c[hop.target_field], _hop_param(hop), arrays))
     return sa.select(*table.c).where(sa.or_(*conditions))
 
 
+@lru_cache(maxsize=2048)
+def _query(step: TraversalStep, identity: bool, hops: tuple[Hop, ...], phone_patterns: int,
+           arrays: bool) -> Select[Any]:
+    """:func:`_statement` of the step's lists (``phone_patterns == 0``) or of its phone
+    candidates, built once: every request of a worker runs the same few queries."""
+    by_phone = phone_patterns > 0
+    part = replace(step, identity=tuple(
+        m for m in step.identity if (m.method == "phone_digits") == by_phone))
+    return _statement(part, identity=identity, hops=hops,
+                      phone_patterns=max(phone_patterns, 1), arrays=arrays)
+
+
+def among(column: ColumnElement[Any], param: str, arrays: bool) -> ColumnElement[bool]:
+    if arrays:
+        return column == sa.any_(sa.bindparam(param))
+    return column.in_(sa.bindparam(param, expanding=True))
+
+
 def _identity_conditions(
-    table: sa.TableClause, match: IdentityMatch, patterns: int
+    table: sa.TableClause, match: IdentityMatch, patterns: int, arrays: bool
 ) -> Iterator[ColumnElement[bool]]:
     column = table.c[match.field]
     if match.method == "lower_in":
-        yield sa.func.lower(column).in_(sa.bindparam(match.param, expanding=True))
+        yield among(sa.func.lower(column), match.param, arrays)
     elif match.method == "phone_digits":
         for index in range(patterns):
             yield column.like(sa.bindparam(f"{match.param}_{index}"))
     else:
-        yield column.in_(sa.bindparam(match.param, expanding=True))
+        yield among(column, match.param, arrays)
 
 
 _POSTCOMPILE = re.compile(r"\(__\[POSTCOMPILE_(\w+)\]\)")
@@ -335,25 +379,58 @@ def execute(
     *,
     chunk_size: int = CHUNK_SIZE,
     include_shared: bool = False,
+    one_round_trip: bool = True,
 ) -> dict[str, list[Row]]:
     """Run ``plan`` for the identities ``values``: the rows found, by collection.
 
     Steps reached only through a shared parent are skipped unless ``include_shared``:
     their rows are likely other people's, and an access request must not hand them out.
+    ``one_round_trip``: where the database allows it, send every step at once (see
+    :func:`pipelined`); otherwise, or with False, step by step.
     """
-    identities = normalise_values(plan, values)
-    found: dict[str, list[Row]] = {}
+    with reading(engine) as connection:
+        return execute_on(connection, plan, values, chunk_size=chunk_size,
+                          include_shared=include_shared, one_round_trip=one_round_trip)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection that sees one snapshot of the database until it is closed.
+
+    Rows written between two hops must not leave a child found without its parent, so
+    on PostgreSQL and MySQL/MariaDB the walk reads in one REPEATABLE READ transaction
+    (SQLite: one reader sees one snapshot anyway). It ends with COMMIT, not the pool's
+    ROLLBACK: psycopg forgets its prepared statements on every ROLLBACK (and deallocates
+    them on the server), so a walk ended by ROLLBACK would plan every query anew.
+    """
     options: dict[str, Any] = {}
     if engine.dialect.name in ("postgresql", "mysql", "mariadb"):
-        # One snapshot for the whole walk: rows written between two hops must not leave
-        # a child found without its parent. (SQLite: one reader sees one snapshot anyway.)
         options["isolation_level"] = "REPEATABLE READ"
-    with engine.connect().execution_options(**options) as connection:
-        for step in plan.steps:
-            if step.through_shared_parent and not include_shared:
-                continue
-            found[step.collection] = _run_step(
-                connection, plan, step, identities, found, chunk_size)
+    with engine.connect().execution_options(**options) as connection, connection.begin():
+        # begin(): SQLAlchemy commits at the end even when every statement went through
+        # the driver's pipeline (see _run_pipelined), not through SQLAlchemy.
+        yield connection
+
+
+def execute_on(
+    connection: Connection,
+    plan: TraversalPlan,
+    values: Iterable[str],
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    include_shared: bool = False,
+    one_round_trip: bool = True,
+) -> dict[str, list[Row]]:
+    """:func:`execute` on an open connection (see :func:`reading`)."""
+    identities = normalise_values(plan, values)
+    if one_round_trip and pipelined(connection, plan):
+        return _run_pipelined(connection, plan, identities, include_shared=include_shared)
+    found: dict[str, list[Row]] = {}
+    for step in plan.steps:
+        if step.through_shared_parent and not include_shared:
+            continue
+        found[step.collection] = _run_step(
+            connection, plan, step, identities, found, chunk_size)
     return found
 
 
@@ -391,15 +468,22 @@ def _fetch_by_lists(
         chunk = {name: v[index * chunk_size:(index + 1) * chunk_size]
                  for name, v in lists.items()}
         active = {name for name, v in chunk.items() if v}
-        hops = [h for h in step.via if _hop_param(h) in active]
+        hops = tuple(h for h in step.via if _hop_param(h) in active)
         use_identity = any(m.param in active for m in step.identity)
-        statement = _statement(_without_phone(step), identity=use_identity, hops=hops)
+        statement = _query(step, use_identity, hops, 0, uses_arrays(connection))
         params = {name: chunk[name] for name in active}
-        yield from (dict(r._mapping) for r in connection.execute(statement, params))
+        yield from rows_of(connection.execute(statement, params))
 
 
-def _without_phone(step: TraversalStep) -> TraversalStep:
-    return replace(step, identity=tuple(m for m in step.identity if m.method != "phone_digits"))
+def uses_arrays(connection: Connection) -> bool:
+    """Whether value lists are bound as one array (``= ANY``): PostgreSQL has arrays."""
+    return connection.dialect.name == "postgresql"
+
+
+def rows_of(result: sa.CursorResult[Any]) -> list[Row]:
+    """The rows as dictionaries, column names looked up once per result, not per row."""
+    names = tuple(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
 
 
 def _fetch_by_phone(
@@ -407,15 +491,12 @@ def _fetch_by_phone(
 ) -> Iterator[Row]:
     """Candidates by digits, kept only when a phone field normalises to a requested value."""
     wanted = set(identities)
-    only_phone = replace(
-        step, identity=tuple(m for m in step.identity if m.method == "phone_digits"))
-    fields = [m.field for m in only_phone.identity]
+    fields = [m.field for m in step.identity if m.method == "phone_digits"]
     for start in range(0, len(identities), PHONE_CHUNK_SIZE):
         chunk = identities[start:start + PHONE_CHUNK_SIZE]
-        statement = _statement(only_phone, identity=True, hops=(), phone_patterns=len(chunk))
+        statement = _query(step, True, (), len(chunk), False)
         params = {f"phone_digits_{i}": phone_pattern(v) for i, v in enumerate(chunk)}
-        for result in connection.execute(statement, params):
-            row = dict(result._mapping)
+        for row in rows_of(connection.execute(statement, params)):
             if any(_stored_phone(row.get(f), region) in wanted for f in fields):
                 yield row
 
@@ -438,3 +519,126 @@ def _row_key(step: TraversalStep, row: Row) -> Any:
     if step.primary_key and all(k in row for k in step.primary_key):
         return tuple(row[k] for k in step.primary_key)
     return tuple(sorted((k, repr(v)) for k, v in row.items()))
+
+
+# --- the whole walk in one round trip (PostgreSQL) ---------------------------------------
+#
+# Step by step, each query waits for the rows of the steps before it: one round trip per
+# collection, and as much Python work between them. When every step can be written in
+# SQL alone -- no phone numbers, whose candidates are checked in Python -- each step's
+# query can instead find its sources itself: ``orders.customer_id IN (SELECT id FROM
+# customers_found)``, with one CTE per earlier step. The queries no longer depend on each
+# other's results, so psycopg's pipeline mode sends them all at once and reads all the
+# answers in ONE round trip, in one snapshot (see :func:`reading`). The sets found are
+# exactly those of the step-by-step walk: each step is the union of its identity match
+# and of its hops from the rows of earlier steps, written as a query instead of a list.
+# Still one statement per collection, whatever the number of rows; each is prepared by
+# the driver after a few requests, so the server does not plan it again.
+
+
+def pipelined(connection: Connection, plan: TraversalPlan) -> bool:
+    """Whether ``plan`` runs in one round trip on ``connection``."""
+    return (connection.dialect.name == "postgresql"
+            and connection.dialect.driver == "psycopg"
+            # libpq 14 or newer; psycopg's binary wheels bring their own
+            and bool(connection.dialect.loaded_dbapi.Pipeline.is_supported())
+            and not any(m.method == "phone_digits" for s in plan.steps for m in s.identity))
+
+
+def _run_pipelined(connection: Connection, plan: TraversalPlan, identities: list[str], *,
+                   include_shared: bool) -> dict[str, list[Row]]:
+    key = (plan, include_shared, type(connection.dialect))
+    queries = _DERIVED.get(key)
+    if queries is None:  # built once per plan: only the values change between requests
+        if len(_DERIVED) >= DERIVED_CACHE_SIZE:
+            _DERIVED.clear()
+        queries = _DERIVED[key] = _derived_sql(plan, include_shared, connection.dialect)
+    if not identities:
+        return {collection: [] for collection, _ in queries}
+    params = {m.param: _typed(identities, integer=m.integer)
+              for step in plan.steps for m in step.identity}
+    driver = connection.connection.driver_connection
+    cursors = []
+    sql = ""
+    try:
+        with driver.pipeline():  # type: ignore[union-attr]
+            for _, sql in queries:
+                cursor = driver.cursor()  # type: ignore[union-attr]
+                _announce(connection, cursor, sql, params)
+                cursor.execute(sql, params)
+                cursors.append(cursor)
+    except connection.dialect.loaded_dbapi.Error as error:
+        # The error SQLAlchemy would have raised, so callers handle it alike; the bound
+        # values are identities and stay out of the message.
+        raise sa.exc.DBAPIError.instance(
+            sql, None, error, connection.dialect.loaded_dbapi.Error, hide_parameters=True,
+            dialect=connection.dialect) from error
+    found: dict[str, list[Row]] = {}
+    steps = {step.collection: step for step in plan.steps}
+    for (collection, _), cursor in zip(queries, cursors, strict=True):
+        names = tuple(column.name for column in cursor.description or ())
+        rows: dict[Any, Row] = {}
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            rows.setdefault(_row_key(steps[collection], row), row)  # found by two branches
+        found[collection] = list(rows.values())
+        cursor.close()
+    return found
+
+
+def _announce(connection: Connection, cursor: Any, sql: str, params: Mapping[str, Any]
+              ) -> None:
+    """Tell ``before_cursor_execute`` listeners (statement counters) about a statement
+    sent past SQLAlchemy, as SQLAlchemy itself would."""
+    for listener in connection.dispatch.before_cursor_execute:
+        listener(connection, cursor, sql, params, None, False)
+
+
+DERIVED_CACHE_SIZE = 256
+_DERIVED: dict[tuple[TraversalPlan, bool, type[sa.Dialect]], tuple[tuple[str, str], ...]] = {}
+
+
+def _derived_sql(plan: TraversalPlan, include_shared: bool, dialect: sa.Dialect
+                 ) -> tuple[tuple[str, str], ...]:
+    """(collection, SQL) per step, each query finding its sources through CTEs.
+
+    Each way a step finds rows is its own branch, and the branches are joined by UNION
+    (UNION ALL for the rows, which may hold JSON that has no equality; the caller merges
+    them by primary key). One WHERE with OR between ``lower(email) = ANY(…)`` and
+    ``customer_id IN (SELECT …)`` makes PostgreSQL scan the whole table instead of using
+    the two indexes; a UNION lets each branch use its own.
+    """
+    steps = [s for s in plan.steps if include_shared or not s.through_shared_parent]
+    by_name = {s.collection: s for s in steps}
+    used: dict[str, set[str]] = {}
+    for step in steps:
+        for hop in step.via:
+            used.setdefault(hop.source, set()).add(hop.source_field)
+    ctes: dict[str, sa.CTE] = {}
+
+    def branches(step: TraversalStep, table: sa.TableClause) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        for match in step.identity:
+            conditions.extend(_identity_conditions(table, match, 1, True))
+        for hop in step.via:
+            source = found(by_name[hop.source])
+            conditions.append(table.c[hop.target_field].in_(
+                sa.select(source.c[hop.source_field])))
+        return conditions
+
+    def found(step: TraversalStep) -> sa.CTE:
+        if step.collection not in ctes:
+            table = sa.table(step.collection, *(sa.column(c) for c in step.columns))
+            columns = [table.c[c] for c in sorted(used[step.collection])]
+            selects = [sa.select(*columns).where(c) for c in branches(step, table)]
+            keys = sa.union(*selects) if len(selects) > 1 else selects[0]
+            ctes[step.collection] = keys.cte(f"personvern_found_{len(ctes)}")
+        return ctes[step.collection]
+
+    queries = []
+    for step in steps:
+        table = sa.table(step.collection, *(sa.column(c) for c in step.columns))
+        selects = [sa.select(*table.c).where(c) for c in branches(step, table)]
+        statement = sa.union_all(*selects) if len(selects) > 1 else selects[0]
+        queries.append((step.collection, str(statement.compile(dialect=dialect))))
+    return tuple(queries)

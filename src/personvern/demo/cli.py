@@ -1,9 +1,11 @@
-"""``personvern demo``: the demo shop."""
+"""``personvern demo``: the demo shop, and the whole of personvern served on it."""
 
 from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
 
 import sqlalchemy as sa
 import typer
@@ -22,17 +24,22 @@ from personvern import lint
 from personvern.datastores.connect import read_schema
 from personvern.datastores.plan import build_plan
 from personvern.datastores.verify import verify
-from personvern.demo import DEFAULT_URL, MANIFEST
+from personvern.demo import MANIFEST
 from personvern.demo import generate as generation
+from personvern.demo.workspace import Workspace, WorkspaceError, fresh_api_key, sample_guest
 from personvern.lint.report import render_text
 from personvern.manifest.load import load_manifest
-from personvern.manifest.summary import render_summary
 
 app = typer.Typer(
-    help="The demo shop. Without a sub-command: build it on SQLite and walk through it.",
+    help="The demo shop. Without a sub-command: build it on SQLite, walk through it and "
+         "serve personvern on it (portal, admin console, privacy notice, banner).",
     no_args_is_help=False,
     invoke_without_command=True,
 )
+WORKING_FOLDER = Path()
+DEMO_DB_VARIABLE = "PERSONVERN_DEMO_DB"  # the demo manifest takes the shop's url from here
+console = Console(soft_wrap=True, highlight=False)
+errors = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 @app.callback()
@@ -40,48 +47,134 @@ def tour(
     ctx: typer.Context,
     customers: int = typer.Option(2_000, "--customers", "-n", min=1,
                                   help="Customers in a newly built demo shop."),
-    db: str = typer.Option(DEFAULT_URL, "--db", envvar="PERSONVERN_DEMO_DB",
-                           help="SQLAlchemy URL of the demo shop's database."),
+    db: str | None = typer.Option(
+        None, "--db", envvar=DEMO_DB_VARIABLE, show_default=False,
+        help="SQLAlchemy URL of the demo shop's database "
+             "[default: personvern-demo.db in the demo's folder]."),
+    folder: Annotated[Path, typer.Option(
+        "--dir", file_okay=False,
+        help="Folder for the demo's files: shop, engine store, mail outbox, secret.",
+    )] = WORKING_FOLDER,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535,
+                             help="Port to listen on (0: any free port)."),
+    no_serve: bool = typer.Option(False, "--no-serve",
+                                  help="Build and set up everything, then exit."),
 ) -> None:
-    """Check the demo manifest, build the demo shop if needed, and compare the two."""
+    """Check the demo manifest, build the demo shop, set up personvern on it and serve it."""
     if ctx.invoked_subcommand is not None:
         return
-    console = Console(soft_wrap=True)
-    os.environ["PERSONVERN_DEMO_DB"] = db  # the manifest takes its url from here
-    console.rule("1. The manifest: lint against the GDPR")
+    from personvern.demo import serve as serving
+
+    # Bad options are refused before anything is written: first the address, then the folder.
+    listener = None
+    try:
+        listener = None if no_serve else serving.listen(host, port)
+        workspace = Workspace.open(folder)
+    except (WorkspaceError, serving.ListenError) as error:
+        if listener is not None:
+            listener.close()
+        errors.print(str(error), style="red", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        os.environ[DEMO_DB_VARIABLE] = shop_url = db or workspace.shop_url
+        workspace.use_secret()
+        _walk_through(shop_url, customers)
+        store = workspace.migrated_store()
+        try:
+            api_key = _set_up(workspace, store)
+        finally:
+            store.dispose()
+        if listener is None:
+            _print_ready(workspace, api_key, shop_url, None)
+            return
+        url = serving.base_url(listener)
+        served = serving.demo_app(workspace, url)
+        _print_ready(workspace, api_key, shop_url, url)
+        with serving.DemoWorker(workspace.store_url):
+            stopped_by = serving.serve(served, listener)
+    finally:
+        if listener is not None:
+            listener.close()
+    console.print(f"personvern demo stopped ({stopped_by}).")
+
+
+def _walk_through(shop_url: str, customers: int) -> None:
+    """The short tour: lint, build the shop if missing, compare, and one request's plan."""
+    console.rule("1. The manifest, checked against the GDPR")
     result = lint.check_manifest(MANIFEST)
     render_text([result], console, hints=False)
     if not result.loaded:
         raise typer.Exit(1)
     loaded = load_manifest(MANIFEST)
-    render_summary(loaded, console)
+    manifest = loaded.manifest
+    organization = manifest.organization
+    console.print(f"{organization.name} ({organization.country}): "
+                  f"{len(manifest.purposes)} purposes, {len(manifest.recipients)} recipients, "
+                  f"{len(manifest.cookies)} cookies, notice in "
+                  f"{', '.join(organization.languages)}   (personvern show {MANIFEST})")
     console.rule("2. The demo shop's database")
-    engine = sa.create_engine(db)
+    engine = sa.create_engine(shop_url)
     try:
         exists = sa.inspect(engine).has_table("customers")
     finally:
         engine.dispose()
     if exists:
-        console.print(f"using the demo shop in {db} (delete it to build a new one)")
+        console.print(f"using the demo shop in {shop_url} (delete it to build a new one)")
     else:
-        report = generation.generate(db, customers, seed=1)
-        console.print(f"built the demo shop in {db}: {customers:,} customers, "
+        report = generation.generate(shop_url, customers, seed=1)
+        console.print(f"built the demo shop in {shop_url}: {customers:,} customers, "
                       f"{sum(report.counts.values()):,} rows")
     console.rule("3. The manifest against the real database")
-    store = loaded.manifest.datastores["shop"]
+    store = manifest.datastores["shop"]
     findings = verify(store, read_schema(store, name="shop"), name="shop", loaded=loaded)
     for finding in findings:
         console.print(f"{finding.location}: {finding.kind} {finding.place}: {finding.message}")
     console.print("[green]✓ every table and column is declared[/]" if not findings else
                   f"[yellow]{len(findings)} differences[/]")
     console.rule("4. How a request finds one person (by e-mail)")
-    plan = build_plan(store, "email", default_region=loaded.manifest.organization.country)
-    for number, step in enumerate(plan.steps, start=1):
-        console.print(f"{number:>2}. {step.collection}: {step.sql}", highlight=False)
-    console.rule("Next")
-    console.print(f"personvern check {MANIFEST}\n"
-                  f"personvern datastores plan {MANIFEST} --identity phone\n"
-                  "personvern init my-shop.yaml", highlight=False)
+    plan = build_plan(store, "email", default_region=organization.country)
+    console.print(f"{len(plan.steps)} queries, one per table: "
+                  f"{', '.join(step.collection for step in plan.steps)}; the customers one:")
+    for step in plan.steps:
+        if step.collection == "customers":
+            console.print(f"  {step.sql}")
+    console.print(f"(all of them: personvern datastores plan {MANIFEST} --identity email)")
+
+
+def _set_up(workspace: Workspace, store: sa.Engine) -> str:
+    """The engine store is migrated; now the key that uses it. Returns the API key."""
+    console.rule("5. personvern on the demo shop")
+    console.print(f"engine store: {workspace.store_url} (migrated)")
+    key = fresh_api_key(store)
+    console.print("API key 'demo-shop' made anew (earlier demo keys revoked)")
+    return key
+
+
+def _print_ready(workspace: Workspace, api_key: str, shop_url: str,
+                 url: str | None) -> None:
+    lines = []
+    if url is not None:
+        lines += [
+            f"  The shop, with the consent banner   {url}/",
+            f"  Privacy portal for customers        {url}/portal",
+            f"  Privacy notice                      {url}/privacy",
+            f"  JSON API and its docs               {url}/docs",
+            "",
+        ]
+    lines += [
+        f"  API key       {api_key}  (a new one on every run)",
+        f"  Mail outbox   {workspace.outbox.folder}  (one .eml file per mail)",
+    ]
+    if guest := sample_guest(shop_url):
+        lines.append(f"  Try as        {guest[0].lower()}  (a guest with {guest[1]} orders; "
+                     "the portal's codes arrive in the outbox)")
+    console.rule("personvern demo is served" if url is not None else "personvern demo is ready")
+    console.print("\n".join(lines), markup=False)
+    if url is None:
+        console.print(f"Serve it: personvern demo --dir {workspace.folder}", markup=False)
+    else:
+        console.print("Stop with Ctrl+C (the files stay; the next run reuses them).")
 
 
 def _reference(value: str | None) -> date | None:

@@ -3,6 +3,9 @@
 On PostgreSQL the worker is procrastinate's, on the queue ``personvern``; run
 ``personvern worker --setup`` once per database (after ``personvern db upgrade``) to create
 procrastinate's tables. On SQLite it is the in-process runner on the ``jobs`` table.
+
+A long-running worker also runs the periodic jobs (the sweep of expired access packages)
+on their schedule; ``--once`` runs only what is queued.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def worker_command(
     if engine.dialect.name == "postgresql":
         from personvern.jobs import queue
 
-        app = queue.make_app(url, environment=environment)
+        app = queue.make_app(url, environment=environment, periodic=not once)
         if setup:
             created = queue.apply_schema(app)
             console.print("procrastinate's tables " + ("created." if created else "exist."))
@@ -65,6 +68,8 @@ def worker_command(
     runner = InProcessRunner(environment)
     try:
         while True:
+            if not once:
+                runner.queue_periodic()
             ran = runner.run_pending(name)
             if ran:
                 console.print(f"{name}: ran {ran} job(s)")

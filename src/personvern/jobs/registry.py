@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 
 JOB_NAME_MAX = 64
 # Modules whose import registers job functions (``@job``); loaded by :func:`load_jobs`.
-JOB_MODULES = ("personvern.jobs.requests",)
+JOB_MODULES = ("personvern.jobs.requests", "personvern.retention.jobs")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class JobEnvironment:
 
 JobFunction: TypeAlias = Callable[[dict[str, Any], JobEnvironment], None]
 JOBS: dict[str, JobFunction] = {}
+# Jobs that also run on a schedule, by name: how often. The in-process runner queues them
+# when the last run is that old; procrastinate defers them by cron (see schedule_of).
+PERIODIC: dict[str, timedelta] = {}
 
 
 class JobError(Exception):
@@ -40,19 +44,45 @@ class UnknownJobError(PermanentJobError):
     pass
 
 
-def job(name: str) -> Callable[[JobFunction], JobFunction]:
-    """Register ``function`` as the job ``name``: ``@job("run_request")``."""
+def job(name: str, *, every: timedelta | None = None
+        ) -> Callable[[JobFunction], JobFunction]:
+    """Register ``function`` as the job ``name``: ``@job("run_request")``.
+
+    ``every``: also run it on that schedule (a number of minutes dividing an hour, or of
+    hours dividing a day), with the payload ``{"scheduled": True}``.
+    """
     if not name or len(name) > JOB_NAME_MAX:
         raise ValueError(f"a job name is 1 to {JOB_NAME_MAX} characters")
+    if every is not None:
+        schedule_of(every)  # refuse a period no cron line can express, at import
 
     def register(function: JobFunction) -> JobFunction:
         existing = JOBS.get(name)
         if existing is not None and existing is not function:
             raise ValueError(f"job {name} is registered twice")
         JOBS[name] = function
+        if every is not None:
+            PERIODIC[name] = every
         return function
 
     return register
+
+
+def schedule_of(every: timedelta) -> str:
+    """The cron line for a period: ``*/15 * * * *`` for 15 minutes, ``0 */6 * * *`` for
+    6 hours, ``0 0 * * *`` for a day. Other periods would drift against the clock."""
+    minutes, rest = divmod(int(every.total_seconds()), 60)
+    if rest or minutes < 1:
+        raise ValueError("a job's period is a whole number of minutes")
+    if minutes < 60 and 60 % minutes == 0:
+        return f"*/{minutes} * * * *"
+    hours, rest = divmod(minutes, 60)
+    if not rest and hours < 24 and 24 % hours == 0:
+        return f"0 */{hours} * * *"
+    if minutes == 24 * 60:
+        return "0 0 * * *"
+    raise ValueError("a job's period divides an hour (minutes) or a day (hours), "
+                     "or is one day")
 
 
 def load_jobs() -> Mapping[str, JobFunction]:

@@ -28,7 +28,14 @@ from typing import Any, cast
 import sqlalchemy as sa
 
 from personvern.audit.chain import utc
-from personvern.jobs.registry import JOB_NAME_MAX, JobEnvironment, PermanentJobError, run_job
+from personvern.jobs.registry import (
+    JOB_NAME_MAX,
+    PERIODIC,
+    JobEnvironment,
+    PermanentJobError,
+    load_jobs,
+    run_job,
+)
 from personvern.store.models import TEXT_MAX, Job
 
 log = logging.getLogger(__name__)
@@ -147,6 +154,40 @@ class InProcessRunner:
         self._finish(claim, {"status": DONE, "finished_at": at, "locked_at": None,
                              "error": None})
         return DONE
+
+    def queue_periodic(self, now: datetime | None = None) -> list[str]:
+        """Queue each periodic job (``@job(name, every=…)``) whose last run finished at
+        least its period ago and that is not queued or running; the names queued.
+
+        A read finds what is due (a worker asks every few seconds, so it must not take
+        SQLite's write lock each time); only then are the check and the insert repeated
+        in one transaction holding the write lock, so two workers on one database queue a
+        periodic job once."""
+        at = _now(now)
+        load_jobs()
+        with self.engine.connect() as connection:
+            due = [name for name, every in sorted(PERIODIC.items())
+                   if self._periodic_due(connection, name, every, at)]
+        if not due:
+            return []
+        queued: list[str] = []
+        with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.execute(sa.text("UPDATE jobs SET rowid = rowid WHERE 0"))
+            for name in due:
+                if self._periodic_due(connection, name, PERIODIC[name], at):
+                    enqueue(connection, name, {"scheduled": True}, now=at)
+                    queued.append(name)
+        return queued
+
+    @staticmethod
+    def _periodic_due(connection: sa.Connection, name: str, every: timedelta,
+                      at: datetime) -> bool:
+        pending = connection.scalar(sa.select(sa.func.count()).where(
+            _jobs.c.kind == name, _jobs.c.status.in_((QUEUED, RUNNING))))
+        last = connection.scalar(sa.select(sa.func.max(_jobs.c.finished_at)).where(
+            _jobs.c.kind == name, _jobs.c.status.in_((DONE, FAILED))))
+        return not pending and (last is None or utc(last) <= at - every)
 
     def run_pending(self, worker_id: str, now: datetime | None = None,
                     limit: int | None = None) -> int:

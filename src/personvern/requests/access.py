@@ -353,8 +353,21 @@ def information_sections(
     """Art. 15(1)(a)–(h) and 15(2), from the notice's own sections, narrowed to the purposes
     that use the kinds of data found (all purposes when nothing was found)."""
     manifest = loaded.manifest
-    notice = build_notice(loaded, lang.code)
     categories = found_categories(manifest, stores)
+    key = f"requests.access.information:{lang.code}:{','.join(categories)}"
+    cached: list[NoticeSection] | None = loaded.cache.get(key)
+    if cached is None:
+        # The same manifest, language and kinds of data give the same sections: a worker
+        # builds them once, not the whole notice again for every request.
+        cached = loaded.cache[key] = _information_sections(loaded, lang, categories)
+    return list(cached)
+
+
+def _information_sections(
+    loaded: LoadedManifest, lang: Language, categories: Sequence[str]
+) -> list[NoticeSection]:
+    manifest = loaded.manifest
+    notice = build_notice(loaded, lang.code)
     keys = relevant_purposes(manifest, categories) if categories else list(manifest.purposes)
     scope = _Scope.of(manifest, keys, lang)
     sections = []

@@ -286,11 +286,24 @@ def ask_identity_command(
 @app.command("approve")
 def approve_command(
     request_id: RequestId, database: DatabaseOption = None, actor: ActorOption = None,
+    run: Annotated[
+        bool, typer.Option("--run/--no-run",
+                           help="Queue its run for `personvern worker`; --no-run: run it "
+                                "later with `requests run`.")
+    ] = True,
 ) -> None:
-    """Decide to carry out a request whose subject is verified."""
-    from personvern.requests import lifecycle
+    """Decide to carry out a request whose subject is verified, and queue its run."""
+    from personvern.jobs.requests import approve_and_schedule
+    from personvern.requests.lifecycle import resolve_request_id
 
-    _transition(database, actor, request_id, lifecycle.approve)
+    who = _actor(actor)
+    with _session(database) as session:
+        request, queued = approve_and_schedule(
+            session, resolve_request_id(session, request_id), actor=who, run=run)
+    console.print(f"{request.id}  {request.status.value}  due {request.deadline}")
+    if queued is not None:
+        where = f"job {queued.job}" if queued.job is not None else "already queued"
+        console.print(f"run queued for `personvern worker` ({queued.queue}: {where})")
 
 
 @app.command("start")
@@ -509,15 +522,47 @@ def run_command(
     database: DatabaseOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Answer an approved access or portability request: package, encrypt, issue a link."""
-    from datetime import timedelta
-
-    from personvern.requests import access, lifecycle
+    """Carry out an approved request here and now, whatever its kind: access and
+    portability (package, encrypt, issue a link), erasure, rectification, restriction and
+    objection (record the payload's limits)."""
+    from personvern.requests import lifecycle
+    from personvern.store.models import RequestKind
 
     loaded = _loaded_manifest(manifest)
+    with _session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+        kind = lifecycle.get_request(session, full_id).kind
+    if kind in (RequestKind.access, RequestKind.portability):
+        _answer_access(full_id, loaded, ttl_days, max_uses, database, actor)
+    elif kind is RequestKind.erasure:
+        _erase(full_id, loaded.manifest, database, actor)
+    elif kind is RequestKind.rectification:
+        _rectify(full_id, loaded.manifest, database, actor)
+    else:
+        _record_limits(full_id, loaded.manifest, database, actor)
+
+
+def _record_limits(full_id: str, loaded: Manifest, database: str | None,
+                   actor: str | None) -> None:
+    from personvern.requests import limit_requests
+
+    who = _actor(actor)
+    with _resumable_session(database) as session:
+        outcome = limit_requests.run_limit_request(session, full_id, loaded, actor=who)
+    console.print(f"limits recorded: {', '.join(map(str, outcome.limits))}")
+    if outcome.recipients:
+        console.print("Art. 19 tasks: " + ", ".join(outcome.recipients))
+    console.print(f"{outcome.request_id}  {outcome.status.value}")
+
+
+def _answer_access(full_id: str, loaded: Any, ttl_days: int, max_uses: int,
+                   database: str | None, actor: str | None) -> None:
+    from datetime import timedelta
+
+    from personvern.requests import access
+
     who = _actor(actor)
     with _plain_session(database) as session:
-        full_id = lifecycle.resolve_request_id(session, request_id)
         package = access.run_access(session, full_id, loaded, actor=who)
         token = access.issue_download_token(
             session, package.id, timedelta(days=ttl_days), max_uses=max_uses)
@@ -532,8 +577,53 @@ def run_command(
         table.add_row(name, str(count))
     console.print(table)
     console.print(f"{full_id}  completed")
+    _print_token(token, expires, max_uses)
+
+
+def _print_token(token: str, expires: datetime | None, max_uses: int) -> None:
     console.print(f"token: {token}")
     console.print(f"expires: {expires.isoformat() if expires else '-'}  uses: {max_uses}")
+
+
+@app.command("link")
+def link_command(
+    request_id: RequestId,
+    ttl_days: Annotated[
+        int, typer.Option("--ttl-days", min=1, max=30, help="Days the download link works.")
+    ] = 7,
+    max_uses: Annotated[
+        int, typer.Option("--max-uses", min=1, max=20, help="Downloads the link allows.")
+    ] = 3,
+    database: DatabaseOption = None,
+) -> None:
+    """A new download token for the package of an answered access or portability request
+    (e.g. one a worker ran); never longer than the package lives."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from personvern.requests import access, lifecycle
+    from personvern.store.models import AccessPackage
+
+    with _plain_session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+        lifecycle.get_request(session, full_id)
+        package_id = session.scalar(sa.select(AccessPackage.id).where(
+            AccessPackage.request_id == full_id).order_by(AccessPackage.created_at.desc())
+            .limit(1))
+        if package_id is None:
+            _refused(f"request {full_id} has no package: it was not run yet, or its package "
+                     "expired and was deleted (a new request makes a new one)")
+        try:
+            token = access.issue_download_token(
+                session, package_id, timedelta(days=ttl_days), max_uses=max_uses)
+        except access.AccessError as error:
+            _refused(str(error))
+        expires = access.token_expiry(session, token)
+        if expires is not None and expires <= datetime.now(UTC):
+            _refused(f"the package of request {full_id} has expired; nothing was issued")
+        session.commit()
+    _print_token(token, expires, max_uses)
 
 
 @app.command("export")
@@ -616,12 +706,19 @@ def erase_command(
     actor: ActorOption = None,
 ) -> None:
     """Carry out an approved erasure request (Art. 17); run again to resume or complete."""
-    from personvern.requests import erasure, lifecycle
+    from personvern.requests import lifecycle
 
     loaded = _manifest(manifest)
+    with _session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+    _erase(full_id, loaded, database, actor)
+
+
+def _erase(full_id: str, loaded: Manifest, database: str | None, actor: str | None) -> None:
+    from personvern.requests import erasure
+
     who = _actor(actor)
     with _resumable_session(database) as session:
-        full_id = lifecycle.resolve_request_id(session, request_id)
         outcome = erasure.run_erasure(session, full_id, loaded, actor=who)
     rows: list[tuple[str, ...]] = [
         (name, str(sum(counts.get("deleted", {}).values())),
@@ -649,12 +746,20 @@ def rectify_command(
     actor: ActorOption = None,
 ) -> None:
     """Apply an approved rectification request (Art. 16): the payload's ``changes``."""
-    from personvern.requests import lifecycle, rectification
+    from personvern.requests import lifecycle
 
     loaded = _manifest(manifest)
+    with _session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id)
+    _rectify(full_id, loaded, database, actor)
+
+
+def _rectify(full_id: str, loaded: Manifest, database: str | None, actor: str | None
+             ) -> None:
+    from personvern.requests import rectification
+
     who = _actor(actor)
     with _resumable_session(database) as session:
-        full_id = lifecycle.resolve_request_id(session, request_id)
         outcome = rectification.run_rectification(session, full_id, loaded, actor=who)
     rows: list[tuple[str, ...]] = [(f"{store}.{collection}", str(count))
             for store, per_collection in sorted(outcome.rows.items())
@@ -664,3 +769,75 @@ def rectify_command(
     if outcome.recipients:
         console.print("Art. 19 tasks: " + ", ".join(outcome.recipients))
     console.print(f"{outcome.request_id}  {outcome.status.value}")
+
+
+# --- Art. 19 tasks ------------------------------------------------------------------------
+# After an erasure, rectification or restriction each recipient of the data is told
+# (Art. 19). ``tasks`` lists what is still to do; ``task-done`` records how it was done.
+
+
+@app.command("tasks")
+def tasks_command(
+    request_id: Annotated[
+        str | None, typer.Argument(help="Only this request's tasks (id or its first 8+).",
+                                   show_default=False)
+    ] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only tasks still to do.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+    database: DatabaseOption = None,
+) -> None:
+    """Art. 19 notification tasks: which recipient to tell of which request."""
+    from personvern.audit.chain import utc
+    from personvern.requests import lifecycle, tasks
+
+    with _session(database) as session:
+        full_id = lifecycle.resolve_request_id(session, request_id) if request_id else None
+        found = tasks.list_tasks(session, request_id=full_id, open_only=open_only,
+                                 limit=limit)
+    title = ("open tasks" if open_only else "tasks") + (f" of {full_id}" if full_id else "")
+    table = Table(title=f"{title} ({len(found)})", box=box.SIMPLE_HEAD)
+    for column in ("task", "request", "kind", "recipient", "status", "done (UTC)", "by",
+                   "note"):
+        table.add_column(column, overflow="fold", justify="right" if column == "task"
+                         else "left")
+    for view in found:
+        table.add_row(str(view.id), view.request_id[:8], view.request_kind.value,
+                      view.recipient or "", view.status.value,
+                      utc(view.done_at).strftime("%Y-%m-%d %H:%M") if view.done_at else "",
+                      view.done_by or "", view.note or "")
+    console.print(table)
+
+
+@app.command("task-done")
+def task_done_command(
+    task_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help="The task's number.")],
+    note: Annotated[str, typer.Option("--note", help="How the recipient was told.")],
+    database: DatabaseOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Record that a recipient was told (Art. 19), and how; the last task of a running
+    erasure, rectification or restriction completes it."""
+    from personvern.requests import lifecycle, tasks
+
+    _checked(lambda: lifecycle.required_text(note, "the note"))
+    who = _actor(actor)
+    with _session(database) as session:
+        view = tasks.mark_done(session, task_id, note=note, actor=who)
+        status = lifecycle.get_request(session, view.request_id).status
+    console.print(f"task {view.id}  done  ({view.recipient or view.kind})")
+    console.print(f"{view.request_id}  {status.value}")
+
+
+# --- expired packages ---------------------------------------------------------------------
+
+
+@app.command("purge-packages")
+def purge_packages_command(database: DatabaseOption = None) -> None:
+    """Delete access packages and download links past their lifetime (Art. 5(1)(e)); the
+    worker does this every hour."""
+    from personvern.requests.expiry import purge_all
+
+    with _plain_session(database) as session:
+        purged = purge_all(session, actor=_actor(None))
+    console.print(f"purged {purged.packages} package(s) ({purged.bytes} bytes) and "
+                  f"{purged.tokens} download token(s)")

@@ -15,7 +15,8 @@ The run, per datastore of the manifest, in the manifest's order:
    visited children first (the reference graph in reverse topological order), so no
    foreign key ever dangles; rows are read and written by primary-key ``IN`` lists in
    chunks, one ``UPDATE`` (a ``CASE`` per column where rows get different values) or one
-   ``DELETE`` per collection and chunk, never a statement per row.
+   ``DELETE`` per collection and chunk, never a statement per row. Where no strategy
+   looks at the old value (nullify, redact) the rows are not even read first.
 3. **Done**: the ``ErasureStep`` becomes ``done`` in the engine's store. A re-run skips
    datastores that are done (resumable). Masking is stable
    (:mod:`personvern.datastores.masking`): if the process dies between 2 and 3, running
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from personvern.audit import chain as audit
 from personvern.datastores import masking
-from personvern.datastores.connect import connect, type_family
+from personvern.datastores.connect import shared_engine, type_family
 from personvern.datastores.graph import SubjectGraph
 from personvern.keys import derive_key
 from personvern.manifest.model import (
@@ -486,7 +487,14 @@ def _mask(connection: Connection, table: sa.Table, collection: Collection, group
                   if n not in group.keep and n in table.c
                   and (group.only is None or n in group.only)
                   and not _keeps_reference(collection.fields[n], columns[n], group)}
+    constant = _constant_values(collection, strategies, columns, key)
     for chunk in chunks(group.keys, CHUNK_SIZE):
+        if constant is not None:
+            # Every row gets the same values: one UPDATE, nothing to read first.
+            matched = connection.execute(sa.update(table).where(
+                key_filter(table, pk, chunk)).values(constant)).rowcount or 0
+            _count_masked(counts, group, matched)
+            continue
         read = sa.select(*(table.c[c] for c in (*pk, *strategies))).where(
             key_filter(table, pk, chunk))
         if connection.dialect.name != "sqlite":
@@ -495,11 +503,32 @@ def _mask(connection: Connection, table: sa.Table, collection: Collection, group
         changes = _changes(group.collection, collection, rows, strategies, columns, key)
         if changes:
             connection.execute(_update(table, pk, changes, columns))
-        counts.masked[group.collection] = counts.masked.get(group.collection, 0) + len(rows)
-        if group.keep:
-            counts.held[group.collection] = counts.held.get(group.collection, 0) + len(rows)
+        _count_masked(counts, group, len(rows))
     counts.erased_fields.setdefault(group.collection, set()).update(
         n for n in strategies if collection.fields[n].personal)
+
+
+def _count_masked(counts: ErasureCounts, group: RowGroup, rows: int) -> None:
+    counts.masked[group.collection] = counts.masked.get(group.collection, 0) + rows
+    if group.keep:
+        counts.held[group.collection] = counts.held.get(group.collection, 0) + rows
+
+
+# Strategies whose new value does not depend on the old one (nor on the row).
+VALUE_FREE = frozenset({"nullify", "delete_row", "redact"})
+
+
+def _constant_values(collection: Collection, strategies: Mapping[str, Masking],
+                     columns: Mapping[str, ColumnFacts], key: bytes
+                     ) -> dict[str, Any] | None:
+    """The column values every row gets, when no strategy looks at the old value; else
+    None (the rows are read first, and each gets its own values)."""
+    if not strategies or any(s.strategy not in VALUE_FREE for s in strategies.values()):
+        return None
+    return {name: sa.literal(masked_value(strategy, None, columns[name], key=key, seed="",
+                                          data_field=collection.fields[name]),
+                             columns[name].type)
+            for name, strategy in strategies.items()}
 
 
 def _keeps_reference(data_field: DataField, column: ColumnFacts, group: RowGroup) -> bool:
@@ -612,23 +641,19 @@ def erase_datastore(session: Session, request: DataSubjectRequest, name: str,
     step = _step(session, request.id, name)
     if step is not None and step.status == DONE:
         return
-    engine = connect(store, name=name, read_only=False)
-    try:
-        if step is None:
-            identities = verified_identities(request)
-            found = find_rows(store, engine, identities,
-                              region=manifest.organization.country)
-            try:
-                plan = plan_erasure(name, store, found, manifest=manifest,
-                                    today=_today(now, request.controller_country))
-            except HoldError as error:
-                raise ErasureError(str(error)) from None
-            step = record_planned(session, request.id, plan, now)
-        else:
-            plan = ErasurePlan.from_json(name, step.counts["plan"])
-        counts = apply_plan(engine, store, plan, key=derive_key("pseudonym"))
-    finally:
-        engine.dispose()
+    engine = shared_engine(store, name=name, read_only=False)
+    if step is None:
+        identities = verified_identities(request)
+        found = find_rows(store, engine, identities, region=manifest.organization.country)
+        try:
+            plan = plan_erasure(name, store, found, manifest=manifest,
+                                today=_today(now, request.controller_country))
+        except HoldError as error:
+            raise ErasureError(str(error)) from None
+        step = record_planned(session, request.id, plan, now)
+    else:
+        plan = ErasurePlan.from_json(name, step.counts["plan"])
+    counts = apply_plan(engine, store, plan, key=derive_key("pseudonym"))
     log.info("erasure of request %s: datastore %s done (%d rows deleted, %d masked)",
              request.id, name, sum(counts.deleted.values()), sum(counts.masked.values()))
     record_done(session, step, counts, now)
@@ -638,10 +663,13 @@ def run_erasure(session: Session, request_id: str, manifest: Manifest, now: date
                 = None, *, actor: str = lifecycle.SYSTEM) -> ErasureOutcome:
     """Carry out an approved erasure request; run again to resume after a failure.
 
-    Unlike the lifecycle functions this commits, once per datastore: progress must
+    Unlike the lifecycle functions this commits, twice per datastore (its plan before
+    the datastore is touched, its completion after) and once at the end: progress must
     survive a crash for the run to be resumable. The request goes approved → running →
     completed; it stays running while Art. 19 tasks are open (the lifecycle completes a
-    request only when its tasks are done) and a later run completes it.
+    request only when its tasks are done) and a later run completes it. The move to
+    running is committed with the first datastore's plan: a crash before that leaves the
+    request approved, with nothing done, and the next run starts it afresh.
     """
     at = audit.utc(now) if now is not None else datetime.now(UTC)
     request = lifecycle.get_request(session, request_id, for_update=True)
@@ -651,7 +679,6 @@ def run_erasure(session: Session, request_id: str, manifest: Manifest, now: date
         if not request.identities:
             raise ErasureError(f"request {request.id} has no verified identity (Art. 12(6))")
         lifecycle.start(session, request.id, actor=actor, now=at)
-        session.commit()
     elif request.status not in (RequestStatus.running, RequestStatus.completed):
         raise TransitionError(request.id, request.status, "running")
     if request.status is RequestStatus.running:
@@ -668,8 +695,9 @@ def _finish(session: Session, request: DataSubjectRequest, manifest: Manifest, a
         RequestEvent.request_id == request.id, RequestEvent.kind == "erasure_answer"))
     if not answered:
         kept = kept_items(session, request.id)
-        answer = erasure_answer(kept, request.language, manifest, _totals(session, request.id))
-        facts = {"kept": [_kept_json(k) for k in kept], **_totals(session, request.id)}
+        totals = _totals(session, request.id)
+        answer = erasure_answer(kept, request.language, manifest, totals)
+        facts = {"kept": [_kept_json(k) for k in kept], **totals}
         session.add(RequestEvent(request_id=request.id, at=at, kind="erasure_answer",
                                  actor=actor, detail={**facts, "answer": answer,
                                                       "language": request.language}))
@@ -680,11 +708,11 @@ def _finish(session: Session, request: DataSubjectRequest, manifest: Manifest, a
                    if r not in planned]
         if missing:
             lifecycle.add_recipient_tasks(session, request.id, missing, actor=actor, now=at)
-        session.commit()
+        session.flush()
     session.refresh(request)
     if not any(t.status is TaskStatus.open for t in request.tasks):
         lifecycle.complete(session, request.id, actor=actor, now=at)
-    session.commit()
+    session.commit()  # the answer, the tasks and completion together
 
 
 def _totals(session: Session, request_id: str) -> dict[str, int]:
@@ -861,11 +889,8 @@ def complete_deferred(session: Session, manifest: Manifest, today: date,
         if store is None:
             continue  # the datastore left the manifest: nothing to erase it with
         plan = _deferred_plan(name, store, entries, pending)
-        engine = connect(store, name=name, read_only=False)
-        try:
-            counts = apply_plan(engine, store, plan, key=derive_key("pseudonym"))
-        finally:
-            engine.dispose()
+        engine = shared_engine(store, name=name, read_only=False)
+        counts = apply_plan(engine, store, plan, key=derive_key("pseudonym"))
         for entry in entries:
             entry.done_at = at
         audit.append(session, actor=lifecycle.SYSTEM, action="erasure.deferred_done",

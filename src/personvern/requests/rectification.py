@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from personvern.audit import chain as audit
-from personvern.datastores.connect import connect, type_family
+from personvern.datastores.connect import shared_engine, type_family
 from personvern.datastores.plan import normalise_phone
 from personvern.manifest.model import DataField, Manifest
 from personvern.requests import lifecycle
@@ -189,11 +189,8 @@ def checked_changes(manifest: Manifest, changes: Sequence[Change]) -> list[Chang
     for change in changes:
         by_store[change.datastore].append(change)
     for store_name, store_changes in by_store.items():
-        engine = connect(manifest.datastores[store_name], name=store_name)
-        try:
-            tables = _tables(engine, {c.collection for c in store_changes})
-        finally:
-            engine.dispose()
+        engine = shared_engine(manifest.datastores[store_name], name=store_name)
+        tables = _tables(engine, {c.collection for c in store_changes})
         for change in store_changes:
             data_field = manifest.datastores[store_name].collections[
                 change.collection].fields[change.field]
@@ -233,12 +230,9 @@ def apply_changes(session: Session, request: DataSubjectRequest, manifest: Manif
             counts[store_name] = dict(step.counts.get("rows", {}))
             continue
         store = manifest.datastores[store_name]
-        engine = connect(store, name=store_name, read_only=False)
-        try:
-            found = find_rows(store, engine, identities, region=manifest.organization.country)
-            rows = _write(engine, store_name, manifest, store_changes, found)
-        finally:
-            engine.dispose()
+        engine = shared_engine(store, name=store_name, read_only=False)
+        found = find_rows(store, engine, identities, region=manifest.organization.country)
+        rows = _write(engine, store_name, manifest, store_changes, found)
         counts[store_name] = rows
         session.add(ErasureStep(request_id=request.id, datastore=store_name, status=DONE,
                                 finished_at=now, counts={"rows": rows, "fields": sorted(

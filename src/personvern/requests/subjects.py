@@ -27,18 +27,29 @@ line describes the shop's catalogue, not the person (Art. 15(1): "personal data"
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from personvern.datastores.connect import connect
+from personvern.datastores.connect import shared_engine
 from personvern.datastores.graph import Hop, SubjectGraph
-from personvern.datastores.plan import CHUNK_SIZE, TraversalPlan, build_plan, execute
+from personvern.datastores.plan import (
+    CHUNK_SIZE,
+    TraversalPlan,
+    among,
+    build_plan,
+    execute_on,
+    reading,
+    rows_of,
+    uses_arrays,
+)
 from personvern.manifest.model import Datastore, IdentityKind, Manifest
 from personvern.store.models import DataSubjectRequest
 
@@ -50,15 +61,19 @@ REQUEST_IDENTITY_KINDS: tuple[IdentityKind, ...] = ("email", "phone", "customer_
 
 @dataclass
 class StatementCounter:
-    """Counts the SQL statements sent through an engine (``before_cursor_execute``)."""
+    """Counts the SQL statements sent through an engine (``before_cursor_execute``) by
+    this thread: engines are shared, and another request's statements are not ours."""
 
     count: int = 0
+    thread: int = 0
 
     def _seen(self, *_: Any) -> None:
-        self.count += 1
+        if threading.get_ident() == self.thread:
+            self.count += 1
 
     @contextmanager
     def watching(self, engine: Engine) -> Iterator[StatementCounter]:
+        self.thread = threading.get_ident()
         sa.event.listen(engine, "before_cursor_execute", self._seen)
         try:
             yield self
@@ -112,7 +127,8 @@ def resolve_subject(
     """Every personal row about the person with ``identities``, across all datastores.
 
     ``engines``: open engines by datastore name (tests, a long-running worker); any other
-    datastore is connected read-only from its manifest URL and closed afterwards.
+    datastore is reached read-only from its manifest URL through the process's shared
+    engine (:func:`~personvern.datastores.connect.shared_engine`), kept for the next request.
     """
     wanted = {kind: list(values) for kind, values in identities.items() if values}
     counter = StatementCounter()
@@ -120,16 +136,10 @@ def resolve_subject(
     seconds: dict[str, float] = {}
     region = manifest.organization.country
     for name, datastore in manifest.datastores.items():
-        given = (engines or {}).get(name)
-        engine = given or connect(datastore, name=name)
+        engine = (engines or {}).get(name) or shared_engine(datastore, name=name)
         started = time.perf_counter()
-        try:
-            with counter.watching(engine):
-                stores[name] = resolve_in_datastore(datastore, engine, wanted, region,
-                                                    chunk_size)
-        finally:
-            if given is None:
-                engine.dispose()
+        with counter.watching(engine):
+            stores[name] = resolve_in_datastore(datastore, engine, wanted, region, chunk_size)
         seconds[name] = time.perf_counter() - started
     return SubjectData(stores, counter.count, seconds)
 
@@ -165,16 +175,17 @@ def resolve_in_datastore(
     what erasure and rectification change, found the same way for all three."""
     found = _Found()
     graph = SubjectGraph.of(datastore)
-    for kind, values in identities.items():
-        if not graph.identity_fields(kind):
-            continue
-        plan = build_plan(datastore, kind, default_region=region)
-        _remember(found, plan)
-        rows = execute(plan, engine, values, chunk_size=chunk_size)
-        for collection, collection_rows in rows.items():
-            found.add(collection, collection_rows)
-        _mark_followed(found, plan, rows)
-    _follow_to_fixpoint(found, engine, chunk_size)
+    with reading(engine) as connection:  # one snapshot for every plan and the fixpoint
+        for kind, values in identities.items():
+            if not graph.identity_fields(kind):
+                continue
+            plan = build_plan(datastore, kind, default_region=region)
+            _remember(found, plan)
+            rows = execute_on(connection, plan, values, chunk_size=chunk_size)
+            for collection, collection_rows in rows.items():
+                found.add(collection, collection_rows)
+            _mark_followed(found, plan, rows)
+        _follow_to_fixpoint(found, connection, chunk_size)
     personal = {name for name, c in datastore.collections.items() if c.personal}
     return {name: _in_key_order(found.keys[name], rows.values())
             for name, rows in found.rows.items() if name in personal and rows}
@@ -200,19 +211,14 @@ def _mark_followed(found: _Found, plan: TraversalPlan, rows: Mapping[str, list[R
             found.followed.setdefault(hop, set()).update(source)
 
 
-def _follow_to_fixpoint(found: _Found, engine: Engine, chunk_size: int) -> None:
-    """Follow the plans' hops from values not yet followed until no new row appears."""
+def _follow_to_fixpoint(found: _Found, connection: Connection, chunk_size: int) -> None:
+    """Follow the plans' hops from values not yet followed until no new row appears
+    (with one identity kind there is none: its plan followed everything already)."""
     pending = _pending(found)
-    if not pending:
-        return  # one identity kind: its plan followed everything already
-    options: dict[str, Any] = {}
-    if engine.dialect.name in ("postgresql", "mysql", "mariadb"):
-        options["isolation_level"] = "REPEATABLE READ"  # one snapshot, as execute() reads
-    with engine.connect().execution_options(**options) as connection:
-        while pending:
-            for target, hops in pending.items():
-                found.add(target, _fetch(connection, found, target, hops, chunk_size))
-            pending = _pending(found)
+    while pending:
+        for target, hops in pending.items():
+            found.add(target, _fetch(connection, found, target, hops, chunk_size))
+        pending = _pending(found)
 
 
 def _pending(found: _Found) -> dict[str, list[tuple[Hop, list[Any]]]]:
@@ -232,16 +238,24 @@ def _fetch(
     chunk_size: int,
 ) -> Iterator[Row]:
     """Rows of ``target`` reached by any of ``hops``: one query per chunk of values."""
-    table = sa.table(target, *(sa.column(c) for c in found.columns[target]))
     rounds = max(-(-len(values) // chunk_size) for _, values in hops)
     for index in range(rounds):
-        conditions = [
-            table.c[hop.target_field].in_(chunk)
-            for hop, values in hops
-            if (chunk := values[index * chunk_size:(index + 1) * chunk_size])
-        ]
-        statement = sa.select(*table.c).where(sa.or_(*conditions))
-        yield from (dict(r._mapping) for r in connection.execute(statement))
+        chunks = [(hop, chunk) for hop, values in hops
+                  if (chunk := values[index * chunk_size:(index + 1) * chunk_size])]
+        statement = _follow_query(target, found.columns[target],
+                                  tuple(hop.target_field for hop, _ in chunks),
+                                  uses_arrays(connection))
+        params = {f"follow_{i}": chunk for i, (_, chunk) in enumerate(chunks)}
+        yield from rows_of(connection.execute(statement, params))
+
+
+@lru_cache(maxsize=1024)
+def _follow_query(target: str, columns: tuple[str, ...], fields: tuple[str, ...],
+                  arrays: bool) -> sa.Select[Any]:
+    """Rows of ``target`` whose ``fields[i]`` is among the values bound as ``follow_i``."""
+    table = sa.table(target, *(sa.column(c) for c in columns))
+    return sa.select(*table.c).where(sa.or_(*(
+        among(table.c[name], f"follow_{i}", arrays) for i, name in enumerate(fields))))
 
 
 def _key(primary_key: tuple[str, ...], row: Row) -> RowKey:

@@ -377,3 +377,138 @@ class ConsentLink(Base):
     visitor_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     customer_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
     linked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- issue "Consent", at scale: the current state per subject (migration 0007) -----------
+# On PostgreSQL, consent_events is partitioned by month (RANGE on ``at``; primary key
+# (id, at), partitions in the schema ``consent_partitions``, made ahead by
+# consent_events_ensure_month()); the model above describes the columns both share.
+
+
+class CurrentConsent(Base):
+    """The newest choice per consent category and purpose of one subject.
+
+    Derived, never evidence: the events stay the proof (Art. 7(1)). It is written in the
+    same transaction as the events it folds (:func:`personvern.consent.records.append`),
+    so it cannot disagree with them, and it turns a decision into one indexed read instead
+    of a fold over a history that grows with every click.
+    """
+
+    __tablename__ = "consent_current"
+
+    subject_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(sa.String(16))
+    # {"categories": {"marketing": [granted, "<ISO time>", "<notice version>", "<source>",
+    #  <event id>], …}, "purposes": {…}}: compact, read on every decision.
+    choices: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    last_event_id: Mapped[int] = mapped_column(_EVENT_ID)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --- issue "Retention": where each retention rule's sweep stands --------------------------
+
+
+class RetentionSweep(Base):
+    """The pass of one retention rule over its collection, so a killed run resumes.
+
+    One row per rule (``shop.access_logs.retention[0]``). ``cutoff`` is the instant the
+    pass counts with (rows whose anchor is before it are due), frozen when the pass starts
+    so that a resumed pass works on the same rows; ``cursor`` is the primary key of the
+    last row done (keyset pagination). Only keys and counts, never a row's values.
+    """
+
+    __tablename__ = "retention_sweeps"
+
+    rule: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16))  # running | done
+    cutoff: Mapped[datetime] = mapped_column(sa.DateTime())  # the shop's (naive) time
+    cursor: Mapped[list[Any] | None] = mapped_column(Json)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rows: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # deleted or anonymised
+    batches: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+# --- issue "Portal": one-time codes that prove control of an e-mail address (0005) ------
+
+
+class VerificationChallenge(Base):
+    """A one-time code sent to an e-mail address (Art. 12(6)), and what it unlocks.
+
+    The code itself is never stored: ``code_hash`` is an HMAC of it under the engine's
+    ``portal-code`` key, bound to the challenge id. The address and the client's IP are
+    kept as keyed hashes, which is all the rate limits need; ``email`` and ``payload``
+    (the request waiting for the code) are the only clear values, cleared once the code
+    did its work, and rows are deleted a day after they were made
+    (:func:`personvern.requests.verification.purge`).
+    """
+
+    __tablename__ = "verification_challenges"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)  # random, URL-safe
+    address_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    client_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # request | session | download
+    language: Mapped[str] = mapped_column(sa.String(8))
+    payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    request_id: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- issue "Admin console": staff users, their sessions and failed logins (0006) ---------
+
+
+class StaffUser(Base):
+    """A member of the privacy team who logs in to the admin console.
+
+    ``password_hash`` is an argon2id hash (:mod:`personvern.staff.passwords`), never the
+    password. A user is disabled, not deleted: the audit log names them for years.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(32))  # admin | privacy_officer | read_only
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffSession(Base):
+    """A logged-in browser. Only the SHA-256 of the cookie's random value is stored, so a
+    copy of this table opens no session."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the absolute limit
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffLoginFailure(Base):
+    """A failed login, counted per user name and per client to throttle guessing.
+
+    ``key_hash`` is a keyed hash of ``user:<name>`` or ``client:<address>``: the count
+    needs no clear value, and an IP address is personal data. Rows older than the
+    throttle's window are deleted on the next attempt.
+    """
+
+    __tablename__ = "staff_login_failures"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

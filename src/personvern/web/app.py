@@ -12,9 +12,12 @@ from personvern.mail import outbox_from_env
 from personvern.manifest.load import load_manifest
 from personvern.store.database import make_engine, require_current_schema, session_factory
 from personvern.web import api_limits, api_requests, errors, public
+from personvern.web.admin import router as admin_router
 from personvern.web.auth import api_actor
 from personvern.web.consent_routes import API_BODY_MAX, BANNER_BODY_MAX, create_consent_router
 from personvern.web.middleware import BodyLimit, SecurityHeaders
+from personvern.web.optin_routes import create_optin_router
+from personvern.web.portal import router as portal_router
 from personvern.web.settings import Settings
 from personvern.web.state import AppState
 
@@ -49,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The banner, its config, /.well-known/gpc.json and the consent API (issue: consent).
     app.include_router(create_consent_router(
         lambda: state.manifest, session_factory(engine), api_actor))
+    app.include_router(create_optin_router())  # double opt-in, unsubscribe (RFC 8058)
+    app.include_router(portal_router)  # the customer privacy portal (issue: portal)
+    app.include_router(admin_router)  # the privacy team's admin console (issue: admin)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
     # Bulk consent decisions carry up to 1,000 identities: a larger limit for that API only.

@@ -94,20 +94,28 @@ def serve_command(
                      help="The shop's manifest (default: personvern.yaml)."),
     ] = None,
     database: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Web processes (one per core; they share the database).")] = 1,
+    access_log: Annotated[bool, typer.Option(
+        help="Log each request with the client's address (personal data: off by default).",
+    )] = False,
 ) -> None:
     """Run the web app (JSON API at /api/v1, notice at /privacy, docs at /docs)."""
+    import dataclasses
+    import os
+
     import uvicorn
 
     from personvern.manifest.errors import ManifestError
-    from personvern.store.database import SchemaNotCurrentError
+    from personvern.store.database import URL_VARIABLE, SchemaNotCurrentError
     from personvern.web.app import create_app
-    from personvern.web.settings import Settings
+    from personvern.web.settings import MANIFEST_VARIABLE, Settings
 
     settings = Settings.from_env()
-    settings = Settings(database_url=database or settings.database_url,
-                        manifest_path=manifest or settings.manifest_path)
+    settings = dataclasses.replace(settings, database_url=database or settings.database_url,
+                                   manifest_path=manifest or settings.manifest_path)
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # in this process first: a misconfiguration fails here
     except ManifestError as error:
         for problem in error.problems:
             errors.print(str(problem), markup=False)
@@ -116,4 +124,14 @@ def serve_command(
     except (SchemaNotCurrentError, OSError) as error:
         errors.print(f"[red]{error}[/]", markup=False)
         raise typer.Exit(1) from None
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+    options = {"host": host, "port": port, "proxy_headers": True, "server_header": False,
+               "access_log": access_log}
+    if workers == 1:
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
+        return
+    # Each worker process builds its own app (and database pool) from the environment.
+    app.state.personvern.engine.dispose()
+    os.environ[URL_VARIABLE] = settings.database_url
+    os.environ[MANIFEST_VARIABLE] = str(settings.manifest_path)
+    uvicorn.run("personvern.web.app:create_app", factory=True, workers=workers,
+                **options)  # type: ignore[arg-type]

@@ -10,6 +10,10 @@
 * ``POST /api/v1/consent/decision``, ``/decision-bulk``, ``/events``, ``/link`` — for the
   shop's backend, behind ``require_api_key``.
 
+Choices are recorded through a :class:`~personvern.consent.writer.ConsentWriter`: checked
+in the request, then appended with the others that arrive meanwhile in one transaction,
+and answered only once that transaction is committed (group commit).
+
 Input is hostile until checked: bodies are capped before parsing, every field is typed
 strictly, unknown categories and purposes are refused, and a malformed visitor cookie is
 refused rather than replaced — in each case with a 4xx and nothing written. Errors are
@@ -18,15 +22,19 @@ refused rather than replaced — in each case with a 4xx and nothing written. Er
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -36,8 +44,8 @@ from starlette.concurrency import run_in_threadpool
 from personvern.consent import decisions, records
 from personvern.consent.banner import CONSENT_MAX_AGE_DAYS, banner_config, banner_language
 from personvern.consent.version import notice_version
+from personvern.consent.writer import ConsentWriter, WriteFailedError
 from personvern.manifest.model import Manifest
-from personvern.store.models import ConsentEvent
 
 BANNER_FILE = Path(__file__).with_name("static") / "banner.js"
 CONSENT_COOKIE = "pv_consent"
@@ -46,6 +54,7 @@ COOKIE_MAX_AGE = CONSENT_MAX_AGE_DAYS * 24 * 3600  # 12 months
 BANNER_BODY_MAX = 8 * 1024
 API_BODY_MAX = 256 * 1024  # 1000 subjects of up to 254 characters fit
 GPC_LAST_UPDATE = "2026-11-25"
+READERS = 4  # decision threads per process; the engine's pool keeps 5 connections
 _KEY_MAX = 100
 _SHORT = 64
 T = TypeVar("T", bound=BaseModel)
@@ -172,6 +181,15 @@ def _subject(given: SubjectIn) -> records.ConsentSubject:
     return records.make_subject(given.kind, given.value)
 
 
+def _event_json(event: records.NewEvent, event_id: int) -> dict[str, Any]:
+    """The recorded event as :func:`records.event_json` shows a stored one."""
+    return {"id": event_id, "at": event.at.isoformat(), "subject_hash": event.subject_hash,
+            "subject_kind": event.subject_kind, "choices": event.choices,
+            "notice_version": event.notice_version, "language": event.language,
+            "source": event.source, "gpc": event.gpc,
+            "user_agent_family": event.user_agent_family}
+
+
 # --- cookies ------------------------------------------------------------------------------
 
 
@@ -199,18 +217,20 @@ def _expire_refused(response: Response, request: Request, manifest: Manifest,
     """Expire the cookies the manifest lists for refused categories that the browser sent,
     on this host and its parent domains: withdrawal must actually stop the storage
     (Art. 7(3); ePrivacy Art. 5(3)). The script does the same for what it can see."""
+    sent = [name for name in request.cookies if name not in (CONSENT_COOKIE, VISITOR_COOKIE)]
+    if not sent:  # the usual first visit: nothing to expire
+        return
     cookies = [c for c in manifest.cookies if c.category in refused and c.kind == "cookie"]
-    domains = _parent_domains(request.url.hostname or "")
-    for name in request.cookies:
-        if name in (CONSENT_COOKIE, VISITOR_COOKIE) or not any(c.matches(name) for c in cookies):
+    for name in sent:
+        if not any(c.matches(name) for c in cookies):
             continue
         response.delete_cookie(name, path="/")
-        for domain in domains:
+        for domain in _parent_domains(request.url.hostname or ""):
             response.delete_cookie(name, path="/", domain=domain)
 
 
 def _set_cookies(response: Response, request: Request, visitor_id: str, value: str) -> None:
-    secure = request.url.scheme == "https"
+    secure = request.scope.get("scheme") == "https"  # (building request.url costs more)
     response.set_cookie(CONSENT_COOKIE, value, max_age=COOKIE_MAX_AGE, path="/",
                         samesite="lax", secure=secure, httponly=False)  # the banner reads it
     response.set_cookie(VISITOR_COOKIE, visitor_id, max_age=COOKIE_MAX_AGE, path="/",
@@ -228,6 +248,8 @@ def _guarded(handler: Callable[[], Awaitable[Response]]) -> Awaitable[Response]:
             return error_response(refusal.status, refusal.message, refusal.problems)
         except records.ConsentError as error:
             return error_response(422, str(error))
+        except WriteFailedError as error:
+            return error_response(503, str(error))
 
     return run()
 
@@ -238,15 +260,63 @@ def create_consent_router(
     require_api_key: Callable[..., Any],
     *,
     hash_key: bytes | None = None,
+    writer: ConsentWriter | None = None,
 ) -> APIRouter:
-    """The consent routes; ``require_api_key`` guards the ``/api/v1/consent`` ones."""
+    """The consent routes; ``require_api_key`` guards the ``/api/v1/consent`` ones.
+    ``writer`` appends the events (default: one of its own on the session factory's
+    engine). The partitions of this month and the next are made here, ahead of need."""
     router = APIRouter(tags=["consent"])
     api = APIRouter(prefix="/api/v1/consent", dependencies=[Depends(require_api_key)])
     script = BANNER_FILE.read_bytes()
     etag = '"' + hashlib.sha256(script).hexdigest()[:20] + '"'
+    engine = session_factory.kw["bind"]
+    # Decisions read committed rows and write nothing: no BEGIN/COMMIT round trips. Each
+    # answer is as of the moment of its reads, as any answer to "may I, now?" is.
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    # A few threads of their own: with no more readers than the pool keeps connections,
+    # no request waits for a connection or opens one (anyio's 40 threads would).
+    readers = ThreadPoolExecutor(READERS, thread_name_prefix="consent-reader")
+    held = threading.local()
+
+    def on_connection(work: Callable[[sa.Connection], Response]) -> Response:
+        """``work`` on this reader thread's own connection, kept open between requests:
+        no pool checkout, no ping, no reset per decision (autocommit: no transaction is
+        ever left open on it). A connection the database dropped is replaced, and the
+        read, which changes nothing, tried once more."""
+        dbapi = engine.dialect.loaded_dbapi
+        for attempt in (1, 2):
+            connection = getattr(held, "connection", None)
+            if connection is None or connection.closed or connection.invalidated:
+                connection = held.connection = reader.connect()
+            try:
+                return work(connection)
+            except (sa.exc.DBAPIError, dbapi.Error) as error:
+                # The reads on PostgreSQL go through the driver directly (one pipeline),
+                # so its own errors arrive here too, unwrapped.
+                lost = (error.connection_invalidated if isinstance(error, sa.exc.DBAPIError)
+                        else isinstance(error, dbapi.OperationalError))
+                connection.invalidate()
+                held.connection = None
+                if attempt == 2 or not lost:
+                    raise
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def read(work: Callable[[sa.Connection], Response]) -> Response:
+        return await asyncio.get_running_loop().run_in_executor(readers, on_connection, work)
+
+    if writer is None:
+        writer = ConsentWriter(engine)
+    with engine.begin() as connection:
+        now = datetime.now(UTC)
+        records.ensure_partitions(connection, [records.month_of(now),
+                                               records.month_of(now + timedelta(days=31))])
+    derived: list[bytes] = []
 
     def key() -> bytes:
-        return records.hash_key(hash_key)
+        # Derived once: an HKDF per request cost as much as the rest of the hashing.
+        if not derived:
+            derived.append(records.hash_key(hash_key))
+        return derived[0]
 
     @router.get("/banner.js", include_in_schema=False)
     def banner_script(request: Request) -> Response:
@@ -279,11 +349,11 @@ def create_consent_router(
         async def handle() -> Response:
             _same_site_json(request)
             body = _parse(BannerChoice, await _read(request, BANNER_BODY_MAX))
-            return await run_in_threadpool(_record_banner_choice, request, body)
+            return await _record_banner_choice(request, body)
 
         return await _guarded(handle)
 
-    def _record_banner_choice(request: Request, body: BannerChoice) -> Response:
+    async def _record_banner_choice(request: Request, body: BannerChoice) -> Response:
         manifest = manifest_loader()
         given = request.cookies.get(VISITOR_COOKIE)
         # A forged or damaged cookie is refused, not silently replaced: replacing it would
@@ -293,19 +363,25 @@ def create_consent_router(
         gpc = request.headers.get("sec-gpc") == "1" or body.gpc
         language = banner_language(body.language)
         user_agent = request.headers.get("user-agent")
-        event: ConsentEvent | None
-        with session_factory.begin() as session:
-            if body.categories:
-                choices = records.validate_choices(manifest, body.categories)
-                event = records.record(session, manifest, subject, choices,
-                                       source=records.ConsentSource.banner, language=language,
-                                       gpc=gpc, user_agent=user_agent, key=key())
-            elif gpc:
-                event = records.apply_gpc(session, manifest, subject, language=language,
-                                          user_agent=user_agent, key=key())
-            else:
-                raise RefusalError(422, "give a choice per category, or send a GPC signal")
-            state = records.current_state(session, subject, key())
+        event: records.NewEvent | None
+        if body.categories:
+            choices = records.validate_choices(manifest, body.categories)
+            event = records.new_event(manifest, subject, choices,
+                                      source=records.ConsentSource.banner, language=language,
+                                      gpc=gpc, user_agent=user_agent, key=key())
+        elif gpc:
+            # Recorded only while the visitor has no event; the writer decides that under
+            # the lock on the visitor's state, so two signals at once make one event.
+            event = records.gpc_event(manifest, subject, language=language,
+                                      user_agent=user_agent, key=key())
+        else:
+            raise RefusalError(422, "give a choice per category, or send a GPC signal")
+        if event is not None:
+            appended = await writer.append(event)
+            recorded, state = appended.event_id is not None, appended.state
+        else:  # no marketing category to refuse: nothing to record, the state as it is
+            recorded = False
+            state = await run_in_threadpool(_read_state, subject)
         granted = sorted(k for k, c in state.categories.items() if c.granted)
         refused = {k for k in records.optional_categories(manifest) if k not in granted}
         latest = max((c.at for c in state.categories.values()), default=None)
@@ -314,7 +390,7 @@ def create_consent_router(
         version = notice_version(manifest).id
         response = JSONResponse({
             "version": version, "granted": granted, "refused": sorted(refused),
-            "source": "gpc" if from_gpc else "choice", "recorded": event is not None,
+            "source": "gpc" if from_gpc else "choice", "recorded": recorded,
             "at": latest.isoformat() if latest else None,
         }, headers={"Cache-Control": "no-store"})
         _set_cookies(response, request, subject.value,
@@ -322,18 +398,23 @@ def create_consent_router(
         _expire_refused(response, request, manifest, refused)
         return response
 
+    def _read_state(subject: records.ConsentSubject) -> records.ConsentState:
+        with session_factory.begin() as session:
+            return records.current_state(session, subject, key())
+
     @api.post("/decision", summary="May I use this subject's data for this purpose now?")
     async def decision(request: Request) -> Response:
         async def handle() -> Response:
             body = _parse(DecisionQuestion, await _read(request, API_BODY_MAX))
 
-            def work() -> Response:
-                with session_factory.begin() as session:
-                    found = decisions.decide(session, manifest_loader(), _subject(body.subject),
-                                             body.purpose, key=key())
+            subject = _subject(body.subject)
+
+            def work(connection: sa.Connection) -> Response:
+                found = decisions.decide(connection, manifest_loader(), subject,
+                                         body.purpose, key=key())
                 return JSONResponse(found.as_json(), headers={"Cache-Control": "no-store"})
 
-            return await run_in_threadpool(work)
+            return await read(work)
 
         return await _guarded(handle)
 
@@ -343,15 +424,14 @@ def create_consent_router(
             body = _parse(BulkQuestion, await _read(request, API_BODY_MAX))
             subjects = [_subject(s) for s in body.subjects]
 
-            def work() -> Response:
-                with session_factory.begin() as session:
-                    rows = decisions.decide_many(session, manifest_loader(), subjects,
-                                                 body.purposes, key=key())
+            def work(connection: sa.Connection) -> Response:
+                rows = decisions.decide_many(connection, manifest_loader(), subjects,
+                                             body.purposes, key=key())
                 return JSONResponse({"decisions": [
                     {"subject": index, "decisions": [d.as_json() for d in row]}
                     for index, row in enumerate(rows)]}, headers={"Cache-Control": "no-store"})
 
-            return await run_in_threadpool(work)
+            return await read(work)
 
         return await _guarded(handle)
 
@@ -361,18 +441,14 @@ def create_consent_router(
             body = _parse(ConsentEventIn, await _read(request, API_BODY_MAX))
             manifest, subject = manifest_loader(), _subject(body.subject)
             choices = records.validate_choices(manifest, body.categories, body.purposes)
-
-            def work() -> Response:
-                with session_factory.begin() as session:
-                    event = records.record(session, manifest, subject, choices,
-                                           source=records.ConsentSource(body.source),
-                                           language=body.language,
-                                           user_agent=request.headers.get("user-agent"),
-                                           key=key())
-                    found = records.event_json(event)
-                return JSONResponse(found, status_code=201, headers={"Cache-Control": "no-store"})
-
-            return await run_in_threadpool(work)
+            event = records.new_event(manifest, subject, choices,
+                                      source=records.ConsentSource(body.source),
+                                      language=body.language,
+                                      user_agent=request.headers.get("user-agent"), key=key())
+            appended = await writer.append(event)
+            assert appended.event_id is not None, "only a GPC signal is ever skipped"
+            return JSONResponse(_event_json(event, appended.event_id), status_code=201,
+                                headers={"Cache-Control": "no-store"})
 
         return await _guarded(handle)
 

@@ -20,6 +20,7 @@ from personvern.store.models import (
     TEXT_MAX,
     RequestKind,
     RequestStatus,
+    TaskStatus,
 )
 
 BULK_MAX = 1000
@@ -67,6 +68,11 @@ class Verification(Input):
                                              max_length=64)] = Field(
         description="How the subject proved it: logged_in, email_link, order_number…")
     identity_kind: Literal["email", "phone", "customer_number"] = "email"
+
+
+class TaskNote(Input):
+    note: Text = Field(description="How the recipient was told (Art. 19), e.g. "
+                                   "'e-mailed the DPO of Klarna, ticket 4711'.")
 
 
 class Restriction(Input):
@@ -136,6 +142,23 @@ class RequestDetail(RequestSummary):
 
 class RequestList(BaseModel):
     requests: list[RequestSummary]
+
+
+class TaskView(BaseModel):
+    """An Art. 19 notification task: tell ``recipient`` (a manifest key) of the change."""
+
+    id: int
+    request_id: str
+    kind: str
+    recipient: str | None
+    status: TaskStatus
+    done_at: datetime | None
+    done_by: str | None
+    note: str | None
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskView]
 
 
 class LimitView(BaseModel):

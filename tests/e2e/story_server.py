@@ -1,0 +1,222 @@
+"""The whole of personvern as a customer and an officer meet it: a real uvicorn server on a
+free port (the demo manifest, a small demo shop on SQLite, the engine store, the demo's
+shop page) with the demo's background worker, and mail over a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import uvicorn
+
+from personvern.demo import MANIFEST, shop_page
+from personvern.demo.generate import generate
+from personvern.demo.serve import DemoWorker
+from personvern.mail import SmtpOutbox
+from personvern.store.database import make_engine, upgrade
+from personvern.web.app import create_app
+from personvern.web.settings import Settings
+
+SECRET = "story-tests-secret-" + "s" * 24
+SHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
+CUSTOMERS = 60
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+class StoryServer:
+    """Started with ``with``; ``url`` is its base, ``shop_url`` the demo shop's database."""
+
+    def __init__(self, folder: Path, smtp_url: str) -> None:
+        self.shop_url = f"sqlite:///{folder / 'shop.db'}"
+        self.store_url = f"sqlite:///{folder / 'store.db'}"
+        generate(self.shop_url, CUSTOMERS, seed=11)
+        store = make_engine(self.store_url)
+        upgrade(store)
+        store.dispose()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        app = create_app(Settings(database_url=self.store_url, manifest_path=MANIFEST,
+                                  public_url=self.url, outbox=SmtpOutbox.from_url(smtp_url)))
+        shop_page.mount(app)
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.worker = DemoWorker(self.store_url)
+
+    def __enter__(self) -> StoryServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the story server did not start")
+            time.sleep(0.02)
+        self.worker.__enter__()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.worker.__exit__()
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+    def shop_rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        """An independent look into the shop's database (not through personvern)."""
+        engine = sa.create_engine(self.shop_url)
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+        finally:
+            engine.dispose()
+
+
+def job_report(server: StoryServer) -> list[tuple[Any, ...]]:
+    """The worker's jobs (kind, status, attempts, error): what a failed story shows."""
+    engine = sa.create_engine(server.store_url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(
+                "SELECT kind, status, attempts, error FROM jobs ORDER BY id"))]
+    finally:
+        engine.dispose()
+
+
+def mail_text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def code_in(message: EmailMessage) -> str:
+    found = CODE.search(mail_text(message))
+    assert found, mail_text(message)
+    return found.group(1)
+
+
+def guest_with_orders(server: StoryServer, *, at_least: int = 1) -> tuple[str, list[str]]:
+    """A guest (no account) of the shop with orders, and the numbers of those orders."""
+    rows = server.shop_rows(
+        "SELECT lower(g.email), count(*) FROM guest_checkouts g "
+        "JOIN orders o ON o.guest_checkout_id = g.id "
+        "WHERE lower(g.email) NOT IN (SELECT lower(email) FROM customers) "
+        "GROUP BY lower(g.email) HAVING count(*) >= :least ORDER BY count(*) DESC, 1",
+        least=at_least)
+    assert rows, "the demo shop has no guest with orders"
+    email = str(rows[0][0])
+    return email, orders_of(server, email)
+
+
+def orders_of(server: StoryServer, email: str) -> list[str]:
+    return sorted(str(row[0]) for row in server.shop_rows(
+        "SELECT o.order_number FROM orders o "
+        "LEFT JOIN guest_checkouts g ON g.id = o.guest_checkout_id "
+        "LEFT JOIN customers c ON c.id = o.customer_id "
+        "WHERE lower(o.email) = :email OR lower(g.email) = :email OR lower(c.email) = :email",
+        email=email))
+
+
+def shot(page: Any, name: str) -> None:
+    """A screenshot for the reviewer: test-artifacts/screenshots/story-<name>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"story-{name}.png"), full_page=True)
+
+
+def mail_to(received: Any, email: str, count: int) -> list[EmailMessage]:
+    """The first ``count`` mails to ``email`` (waiting up to 20 s for them)."""
+    import time as clock
+
+    deadline = clock.monotonic() + 20
+    while True:
+        mine = [m for m in received.messages if email in str(m["To"]).lower()]
+        if len(mine) >= count or clock.monotonic() > deadline:
+            break
+        clock.sleep(0.05)
+    assert len(mine) >= count, [str(m["Subject"]) for m in received.messages]
+    return mine
+
+
+def newest_code(received: Any, email: str, count: int) -> str:
+    """The code of the ``count``-th mail to ``email``, which must be a code mail."""
+    message = mail_to(received, email, count)[count - 1]
+    assert "code" in str(message["Subject"]).lower(), message["Subject"]
+    return code_in(message)
+
+
+def ask_in_portal(page: Any, server: StoryServer, right: str, email: str, name: str) -> None:
+    """From the shop's page to the portal, the form of ``right`` (its link text), and the
+    code sent: the page is left on the code form."""
+    page.goto(f"{server.url}/")
+    page.get_by_role("button", name="Reject all").click()  # the banner, first
+    page.get_by_role("link", name="Your privacy rights").click()
+    page.wait_for_url("**/portal**")
+    shot(page, f"{name}-1-portal")
+    page.get_by_role("link", name=right).click()
+    page.locator("#email").fill(email)
+    shot(page, f"{name}-2-form")
+    page.get_by_role("button", name="Send me a code").click()
+    page.wait_for_url("**/portal/verify/**")
+
+
+def enter_code(page: Any, code: str) -> None:
+    page.locator("#code").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+
+
+def wait_for_state(page: Any, server: StoryServer, status_url: str, state: str,
+                   timeout: float = 60) -> None:
+    """Reload the status page until it shows ``state`` (the worker runs in the background)."""
+    import time as clock
+
+    deadline = clock.monotonic() + timeout
+    while True:
+        page.goto(status_url)
+        if page.locator(f"dd.state-{state}").count():
+            return
+        assert clock.monotonic() < deadline, (page.locator("dl.facts").inner_text(),
+                                              job_report(server))
+        clock.sleep(0.5)
+
+
+def officer_approves_and_runs(browser: Any, server: StoryServer, request_id: str,
+                              name: str) -> None:
+    """The privacy team approves the request; the worker runs it; for an erasure, the team
+    then tells each recipient (Art. 19) and marks its task done, which completes it.
+
+    Through the JSON API with an API key, as the shop's back office would."""
+    import time as clock
+
+    import httpx
+
+    from personvern.requests.apikeys import create_api_key
+    from personvern.store.database import transaction
+
+    engine = make_engine(server.store_url)
+    with transaction(engine) as session:
+        key, _ = create_api_key(session, f"story-{name}", actor="story")
+    engine.dispose()
+    with httpx.Client(base_url=server.url, timeout=10,
+                      headers={"Authorization": f"Bearer {key}"}) as api:
+        queue = api.get("/api/v1/requests").json()["requests"]
+        assert request_id in [item["id"] for item in queue]
+        approved = api.post(f"/api/v1/requests/{request_id}/approve")
+        assert approved.status_code == 200, approved.text
+        if name != "erasure":
+            return
+        deadline = clock.monotonic() + 60
+        while True:
+            open_tasks = api.get(f"/api/v1/requests/{request_id}/tasks",
+                                 params={"open": "true"}).json()["tasks"]
+            if open_tasks:
+                break
+            assert clock.monotonic() < deadline, job_report(server)
+            clock.sleep(0.25)
+        for task in open_tasks:
+            done = api.post(f"/api/v1/tasks/{task['id']}/done", json={
+                "note": f"E-mailed {task['recipient']}'s privacy contact about the erasure."})
+            assert done.status_code == 200, done.text
