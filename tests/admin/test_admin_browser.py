@@ -7,16 +7,12 @@ order, a lang attribute, and no horizontal scrolling of the page."""
 from __future__ import annotations
 
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import uvicorn
 from admin_console import PASSWORD, Console, add_user, shop_customer, verified_request
 from fastapi import FastAPI
 
@@ -25,72 +21,18 @@ from personvern.mail import compose
 from personvern.requests import lifecycle
 from personvern.store.database import transaction
 from personvern.store.models import RequestKind, RequestStatus
+from served_app import A11Y_SCRIPT, ServedApp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
-A11Y_SCRIPT = """() => {
-  const problems = [];
-  const fields = [...document.querySelectorAll('input, select, textarea')]
-    .filter(el => el.type !== 'hidden');
-  for (const el of fields) {
-    const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`))
-      || el.closest('label') || el.getAttribute('aria-label');
-    if (!labelled) problems.push(`no label: ${el.name || el.id}`);
-  }
-  const h1 = document.querySelectorAll('h1').length;
-  if (h1 !== 1) problems.push(`${h1} h1 elements`);
-  let level = 0;
-  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-    const next = Number(h.tagName[1]);
-    if (next > level + 1) problems.push(`heading h${next} after h${level}`);
-    level = next;
-  }
-  if (!document.documentElement.lang) problems.push('no lang attribute');
-  for (const svg of document.querySelectorAll('main svg[role="img"]')) {
-    if (!svg.querySelector('title')) problems.push('an svg picture without a title');
-  }
-  const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth) {
-    problems.push(`horizontal scroll: ${root.scrollWidth} > ${root.clientWidth}`);
-  }
-  return problems;
-}"""
 
-
-class ConsoleServer:
-    """The whole app, served by uvicorn in a thread on a free port."""
-
-    def __init__(self, app: FastAPI) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ConsoleServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the console server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
-def server(app: FastAPI, console: Console) -> Iterator[ConsoleServer]:
-    with ConsoleServer(app) as running:
+def server(app: FastAPI, console: Console) -> Iterator[ServedApp]:
+    with ServedApp(app) as running:
         yield running
 
 
@@ -145,7 +87,7 @@ def _tab_to(page: Page, element_id: str, presses: int = 30) -> None:
 
 
 def test_an_officer_logs_in_with_the_keyboard_approves_and_runs_a_request(
-        browser: Browser, server: ConsoleServer, console: Console,
+        browser: Browser, server: ServedApp, console: Console,
         story: dict[str, Any]) -> None:
     request_id = story["request_id"]
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
@@ -210,7 +152,7 @@ def test_an_officer_logs_in_with_the_keyboard_approves_and_runs_a_request(
             "staff:kari"}
 
 
-def test_the_console_speaks_norwegian(browser: Browser, server: ConsoleServer,
+def test_the_console_speaks_norwegian(browser: Browser, server: ServedApp,
                                       console: Console, story: dict[str, Any]) -> None:
     context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
     try:

@@ -10,8 +10,6 @@ developer's machine and fail under ``CI=true`` (CI must never pass by skipping).
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from consent_shop import KEY
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
@@ -30,6 +27,7 @@ from personvern.manifest.model import Manifest
 from personvern.store.database import make_engine, session_factory, transaction, upgrade
 from personvern.store.models import ConsentEvent
 from personvern.web.consent_routes import create_consent_router
+from served_app import ServedApp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -65,29 +63,19 @@ class ShopServer:
                                                  _no_api, hash_key=KEY))
         app.get("/", response_class=HTMLResponse)(_page)
         app.get("/embedded", response_class=HTMLResponse)(lambda: "<p>video</p>")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.served = ServedApp(app, start_timeout=10)
+        self.port = self.served.port
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.port}/"
 
     def __enter__(self) -> ShopServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
+        self.served.__enter__()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.served.__exit__()
 
 
 def _page(lang: str = "nb") -> str:

@@ -3,21 +3,18 @@ map until the visitor chooses, and the page links to the notice and the portal."
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 
 from personvern.demo import MANIFEST, shop_page
 from personvern.mail import FileOutbox
 from personvern.store.database import make_engine, upgrade
 from personvern.web.app import create_app
 from personvern.web.settings import Settings
+from served_app import ServedApp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -36,20 +33,8 @@ def shop_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     app = create_app(Settings(database_url=store, manifest_path=MANIFEST,
                               outbox=FileOutbox(tmp_path / "outbox")))
     shop_page.mount(app)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with ServedApp(app, lifespan="auto") as served:
+        yield served.url
 
 
 def _open(browser: Browser, url: str, locale: str) -> Page:

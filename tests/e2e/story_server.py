@@ -5,15 +5,11 @@ shop page) with the demo's background worker, and mail over a real SMTP server."
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import uvicorn
 
 from personvern.demo import MANIFEST, shop_page
 from personvern.demo.generate import generate
@@ -22,6 +18,7 @@ from personvern.mail import SmtpOutbox
 from personvern.store.database import make_engine, upgrade
 from personvern.web.app import create_app
 from personvern.web.settings import Settings
+from served_app import ServedApp, free_port
 
 SECRET = "story-tests-secret-" + "s" * 24
 SHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
@@ -39,32 +36,22 @@ class StoryServer:
         store = make_engine(self.store_url)
         upgrade(store)
         store.dispose()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(Settings(database_url=self.store_url, manifest_path=MANIFEST,
                                   public_url=self.url, outbox=SmtpOutbox.from_url(smtp_url)))
         shop_page.mount(app)
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.served = ServedApp(app, self.port, lifespan="auto", access_log=False)
         self.worker = DemoWorker(self.store_url)
 
     def __enter__(self) -> StoryServer:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the story server did not start")
-            time.sleep(0.02)
+        self.served.__enter__()
         self.worker.__enter__()
         return self
 
     def __exit__(self, *_: object) -> None:
         self.worker.__exit__()
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+        self.served.__exit__()
 
     def shop_rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         """An independent look into the shop's database (not through personvern)."""

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from portal_flow import SCREENSHOTS, Portal, code_in
 
 from personvern.requests import lifecycle
@@ -29,69 +25,18 @@ from personvern.requests.access import run_access
 from personvern.requests.erasure import run_erasure
 from personvern.store.database import session_factory, transaction
 from personvern.store.models import DataSubjectRequest, RequestStatus
+from served_app import A11Y_SCRIPT, ServedApp
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 WIDTHS = (1280, 390)
-A11Y_SCRIPT = """() => {
-  const problems = [];
-  const fields = [...document.querySelectorAll('input, select, textarea')]
-    .filter(el => el.type !== 'hidden');
-  for (const el of fields) {
-    const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`))
-      || el.closest('label') || el.getAttribute('aria-label');
-    if (!labelled) problems.push(`no label: ${el.name || el.id}`);
-  }
-  const h1 = document.querySelectorAll('h1').length;
-  if (h1 !== 1) problems.push(`${h1} h1 elements`);
-  let level = 0;
-  for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
-    const next = Number(h.tagName[1]);
-    if (next > level + 1) problems.push(`heading h${next} after h${level}`);
-    level = next;
-  }
-  if (!document.documentElement.lang) problems.push('no lang attribute');
-  const root = document.documentElement;
-  if (root.scrollWidth > root.clientWidth) {
-    problems.push(`horizontal scroll: ${root.scrollWidth} > ${root.clientWidth}`);
-  }
-  return problems;
-}"""
 
-
-class PortalServer:
-    """The whole app, served by uvicorn in a thread on a free port."""
-
-    def __init__(self, app: Any) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> PortalServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the portal server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
-def server(portal: Portal) -> Iterator[PortalServer]:
-    with PortalServer(portal.client.app) as running:
+def server(portal: Portal) -> Iterator[ServedApp]:
+    with ServedApp(portal.client.app) as running:
         yield running
 
 
@@ -125,7 +70,7 @@ def _code(portal: Portal, count: int) -> str:
 
 
 def test_a_guest_asks_for_access_with_the_keyboard_and_reaches_the_status_page(
-        browser: Browser, server: PortalServer, portal: Portal,
+        browser: Browser, server: ServedApp, portal: Portal,
         guest: tuple[str, str]) -> None:
     email, number = guest
     context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
@@ -159,7 +104,7 @@ def test_a_guest_asks_for_access_with_the_keyboard_and_reaches_the_status_page(
 
 
 def test_the_main_pages_pass_accessibility_checks_at_both_widths(
-        browser: Browser, server: PortalServer, portal: Portal) -> None:
+        browser: Browser, server: ServedApp, portal: Portal) -> None:
     context = browser.new_context(locale="nb-NO", viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
@@ -219,7 +164,7 @@ def _officer_runs(portal: Portal, kind: str) -> None:
                         actor="officer@fjordhund.no")
 
 
-def _ask_in_browser(page: Page, server: PortalServer, portal: Portal, kind: str,
+def _ask_in_browser(page: Page, server: ServedApp, portal: Portal, kind: str,
                     email: str, number: str) -> None:
     page.goto(f"{server.url}/portal/request/{kind}")
     page.fill("#email", email)
@@ -232,7 +177,7 @@ def _ask_in_browser(page: Page, server: PortalServer, portal: Portal, kind: str,
 
 
 def test_a_guest_downloads_the_answer_after_a_fresh_code(
-        browser: Browser, server: PortalServer, portal: Portal, guest: tuple[str, str],
+        browser: Browser, server: ServedApp, portal: Portal, guest: tuple[str, str],
         tmp_path: Path) -> None:
     email, number = guest
     context = browser.new_context(locale="nb-NO", accept_downloads=True)
@@ -259,7 +204,7 @@ def test_a_guest_downloads_the_answer_after_a_fresh_code(
 
 
 def test_an_erasure_answer_shows_what_is_kept_and_until_when(
-        browser: Browser, server: PortalServer, portal: Portal,
+        browser: Browser, server: ServedApp, portal: Portal,
         guest: tuple[str, str]) -> None:
     email, number = guest
     context = browser.new_context(locale="nb-NO")

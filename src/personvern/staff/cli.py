@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +12,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from personvern.store.cli import DatabaseOption, open_engine
+from personvern.store.cli import DatabaseOption, store_session
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -36,20 +35,10 @@ class RoleChoice(str, Enum):
 UsernameArgument = Annotated[str, typer.Argument(help="The user name (a-z, 0-9, . - _).")]
 
 
-@contextmanager
-def _session(database: str | None) -> Iterator[Session]:
+def _session(database: str | None) -> AbstractContextManager[Session]:
     from personvern.staff.users import StaffError
-    from personvern.store.database import transaction
 
-    engine = open_engine(database)
-    try:
-        with transaction(engine) as session:
-            yield session
-    except StaffError as error:
-        errors.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+    return store_session(database, (StaffError,))
 
 
 @app.command("create")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -9,6 +11,7 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(help="The engine's own database: migrations.", no_args_is_help=True)
 console = Console(soft_wrap=True, highlight=False)
@@ -54,6 +57,24 @@ def open_engine(database: str | None, *, migrated: bool = True) -> sa.Engine:
         errors.print(f"[red]cannot open the database {_shown(url)}:[/] {type(error).__name__}")
         raise typer.Exit(2) from None
     return engine
+
+
+@contextmanager
+def store_session(database: str | None,
+                  refusals: tuple[type[Exception], ...] = ()) -> Iterator[Session]:
+    """One transaction on the engine store for a command; a domain refusal (one of
+    ``refusals``) is printed, rolls everything back and exits 1."""
+    from personvern.store.database import transaction
+
+    engine = open_engine(database)
+    try:
+        with transaction(engine) as session:
+            yield session
+    except refusals as error:
+        errors.print(f"[red]{error}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
 
 
 @app.command("upgrade")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from personvern.store.cli import DatabaseOption, open_engine
+from personvern.store.cli import DatabaseOption, store_session
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -22,20 +21,10 @@ console = Console(soft_wrap=True, highlight=False)
 errors = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-@contextmanager
-def _session(database: str | None) -> Iterator[Session]:
+def _session(database: str | None) -> AbstractContextManager[Session]:
     from personvern.requests.apikeys import ApiKeyError
-    from personvern.store.database import transaction
 
-    engine = open_engine(database)
-    try:
-        with transaction(engine) as session:
-            yield session
-    except ApiKeyError as error:
-        errors.print(f"[red]{error}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
+    return store_session(database, (ApiKeyError,))
 
 
 @apikeys_app.command("create")

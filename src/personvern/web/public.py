@@ -11,34 +11,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from personvern.notice.phrases import LANGUAGES
 from personvern.notice.render import NoticeFormat, render_notice
 from personvern.web.auth import State
+from personvern.web.i18n import LANGUAGE_ALIASES, accepted_languages
 from personvern.web.schemas import Health
 
 router = APIRouter(tags=["public"])
-# Accept-Language tags → the notice language that answers them.
-LANGUAGE_ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "sv": "sv", "en": "en"}
-_ACCEPT_LANGUAGE_MAX = 500
 _NOTICE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
 
 def notice_languages(declared: tuple[str, ...]) -> list[str]:
     """The manifest's languages the notice can be written in, in the manifest's order."""
     return [code for code in declared if code in LANGUAGES]
-
-
-def _accepted(header: str) -> list[str]:
-    """Language tags of an ``Accept-Language`` header, most wanted first (q=0 left out)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, item in enumerate(header[:_ACCEPT_LANGUAGE_MAX].split(",")[:20]):
-        tag, _, params = item.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and quality > 0:
-            ranked.append((-quality, position, tag.strip().lower()))
-    return [tag for _, _, tag in sorted(ranked)]
 
 
 def choose_language(available: list[str], lang: str | None, accept: str | None) -> str:
@@ -49,7 +31,7 @@ def choose_language(available: list[str], lang: str | None, accept: str | None) 
         if chosen not in available:
             raise HTTPException(404, f"the notice is in {', '.join(available)}")
         return str(chosen)
-    for tag in _accepted(accept or ""):
+    for tag in accepted_languages(accept):
         chosen = LANGUAGE_ALIASES.get(tag.split("-")[0])
         if chosen in available:
             return str(chosen)
