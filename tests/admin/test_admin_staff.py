@@ -156,6 +156,26 @@ def test_disabling_a_user_ends_their_sessions(engine: sa.Engine) -> None:
     assert _log_in(engine, "kari").login is not None
 
 
+def test_a_new_password_replaces_the_old_and_ends_sessions(engine: sa.Engine) -> None:
+    _user(engine)
+    token = _log_in(engine, "kari").login.token  # type: ignore[union-attr]
+    new = passwords.generate_password()
+    with transaction(engine) as session:
+        before = users.get_user(session, "kari").password_hash
+        with pytest.raises(users.StaffError):
+            users.set_password(session, "kari", "short", "demo", now=T0)
+        assert users.get_user(session, "kari").password_hash == before  # nothing changed
+        users.set_password(session, "kari", new, "demo", now=T0)
+        assert new not in users.get_user(session, "kari").password_hash
+        assert _actions(session)[-1] == ("demo", "staff.password_set", "staff:kari")
+    with transaction(engine) as session:
+        assert sessions.current_member(session, token, now=T0) is None
+    assert _log_in(engine, "kari").login is None  # the old password no longer works
+    assert _log_in(engine, "kari", new).login is not None
+    with transaction(engine) as session, pytest.raises(users.UserNotFoundError):
+        users.set_password(session, "nobody", new, "demo")
+
+
 def test_unknown_user_and_wrong_password_answer_alike_and_both_run_argon2(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     _user(engine)

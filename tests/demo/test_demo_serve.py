@@ -36,6 +36,8 @@ def test_demo_no_serve_twice_reuses_the_folder(tmp_path: Path) -> None:
     # Only a key's hash is kept: each run prints a new key and revokes the old one.
     keys = [_API_KEY.search(run.stdout) for run in (first, second)]
     assert all(keys) and keys[0] != keys[1]
+    logins = [_LOGIN.search(run.stdout) for run in (first, second)]
+    assert all(logins) and logins[0] != logins[1]  # the officer's password is set anew
     assert (folder / ".personvern-secret").read_text() == secret
     engine = sa.create_engine(f"sqlite:///{folder / 'personvern-demo.db'}")
     with engine.connect() as connection:
@@ -51,6 +53,23 @@ def test_demo_no_serve_twice_reuses_the_folder(tmp_path: Path) -> None:
 
 
 _GUEST = re.compile(r"Try as\s+(\S+@\S+)")
+_LOGIN = re.compile(r"Admin login\s+(\S+) / (\S+)")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _officer_logs_in(client: httpx.Client, output: str) -> None:
+    """The printed officer logs in to the admin console and sees the request queue."""
+    login = _LOGIN.search(output)
+    assert login, output
+    form = _get(client, "/admin/login")
+    token = _CSRF.search(form.text)
+    assert token
+    answer = client.post("/admin/login", data={
+        "username": login.group(1), "password": login.group(2),
+        "csrf_token": token.group(1), "next": "/admin"})
+    assert answer.status_code == 303, answer.text[:300]
+    queue = client.get(answer.headers["location"])
+    assert queue.status_code == 200 and "/admin/logout" in queue.text
 
 
 def _request_is_carried_out(client: httpx.Client, output: str) -> None:
@@ -100,12 +119,14 @@ def test_demo_serves_shop_portal_admin_and_notice(tmp_path: Path,
             assert "Fjordhund AS" in _get(client, "/privacy").text
             assert _get(client, "/portal").headers["content-type"].startswith("text/html")
             _request_is_carried_out(client, "".join(demo.output))
+            _officer_logs_in(client, "".join(demo.output))
     finally:
         output = demo.stop(stop_with)
     assert demo.process.returncode == 0, output
     assert f"personvern demo stopped ({signal.Signals(stop_with).name})" in output
     assert f"{base}/portal" in output
     assert f"{base}/privacy" in output
+    assert f"{base}/admin" in output
     assert "Traceback" not in output
 
 

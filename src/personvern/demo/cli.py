@@ -26,7 +26,14 @@ from personvern.datastores.plan import build_plan
 from personvern.datastores.verify import verify
 from personvern.demo import MANIFEST
 from personvern.demo import generate as generation
-from personvern.demo.workspace import Workspace, WorkspaceError, fresh_api_key, sample_guest
+from personvern.demo.workspace import (
+    OFFICER,
+    Workspace,
+    WorkspaceError,
+    fresh_api_key,
+    fresh_officer_password,
+    sample_guest,
+)
 from personvern.lint.report import render_text
 from personvern.manifest.load import load_manifest
 
@@ -82,15 +89,15 @@ def tour(
         _walk_through(shop_url, customers)
         store = workspace.migrated_store()
         try:
-            api_key = _set_up(workspace, store)
+            api_key, password = _set_up(workspace, store)
         finally:
             store.dispose()
         if listener is None:
-            _print_ready(workspace, api_key, shop_url, None)
+            _print_ready(workspace, (api_key, password), shop_url, None)
             return
         url = serving.base_url(listener)
         served = serving.demo_app(workspace, url)
-        _print_ready(workspace, api_key, shop_url, url)
+        _print_ready(workspace, (api_key, password), shop_url, url)
         with serving.DemoWorker(workspace.store_url):
             stopped_by = serving.serve(served, listener)
     finally:
@@ -142,27 +149,33 @@ def _walk_through(shop_url: str, customers: int) -> None:
     console.print(f"(all of them: personvern datastores plan {MANIFEST} --identity email)")
 
 
-def _set_up(workspace: Workspace, store: sa.Engine) -> str:
-    """The engine store is migrated; now the key that uses it. Returns the API key."""
+def _set_up(workspace: Workspace, store: sa.Engine) -> tuple[str, str]:
+    """The engine store is migrated; now the API key that uses it and the officer who
+    logs in to the admin console. Returns the key and the officer's password."""
     console.rule("5. personvern on the demo shop")
     console.print(f"engine store: {workspace.store_url} (migrated)")
     key = fresh_api_key(store)
     console.print("API key 'demo-shop' made anew (earlier demo keys revoked)")
-    return key
+    password = fresh_officer_password(store)
+    console.print(f"admin console user '{OFFICER}' (privacy officer), password set anew")
+    return key, password
 
 
-def _print_ready(workspace: Workspace, api_key: str, shop_url: str,
+def _print_ready(workspace: Workspace, secrets: tuple[str, str], shop_url: str,
                  url: str | None) -> None:
+    api_key, password = secrets
     lines = []
     if url is not None:
         lines += [
             f"  The shop, with the consent banner   {url}/",
             f"  Privacy portal for customers        {url}/portal",
+            f"  Admin console for the privacy team  {url}/admin",
             f"  Privacy notice                      {url}/privacy",
             f"  JSON API and its docs               {url}/docs",
             "",
         ]
     lines += [
+        f"  Admin login   {OFFICER} / {password}  (a new password on every run)",
         f"  API key       {api_key}  (a new one on every run)",
         f"  Mail outbox   {workspace.outbox.folder}  (one .eml file per mail)",
     ]

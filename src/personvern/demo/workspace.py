@@ -29,6 +29,7 @@ SHOP_FILE = "personvern-demo.db"
 STORE_FILE = "personvern-demo-store.db"
 OUTBOX_FOLDER = "personvern-demo-outbox"
 API_KEY_NAME = "demo-shop"
+OFFICER = "demo-officer"  # the admin console's demo user (role privacy_officer)
 ACTOR = "demo"  # who the audit log names for what the demo sets up
 
 
@@ -89,6 +90,20 @@ def fresh_api_key(engine: sa.Engine) -> str:
         _revoke_demo_keys(session)
         key, _ = create_api_key(session, API_KEY_NAME, actor=ACTOR)
     return key
+
+
+def fresh_officer_password(engine: sa.Engine) -> str:
+    """The demo officer's password, new on every run: only its hash is kept, so the one
+    printed last must be the one that works. The user is created on the first run."""
+    from personvern.staff import Role, create_user, find_user, generate_password, set_password
+
+    password = generate_password()
+    with transaction(engine) as session:
+        if find_user(session, OFFICER) is None:
+            create_user(session, OFFICER, password, Role.privacy_officer, actor=ACTOR)
+        else:
+            set_password(session, OFFICER, password, actor=ACTOR)
+    return password
 
 
 def _revoke_demo_keys(session: Session) -> None:

@@ -12,6 +12,7 @@ No web imports here: the console (:mod:`personvern.web.admin`) and the CLI
 
 from personvern.staff.passwords import generate_password
 from personvern.staff.roles import Permission, Role, may
-from personvern.staff.users import StaffError, create_user
+from personvern.staff.users import StaffError, create_user, find_user, set_password
 
-__all__ = ["Permission", "Role", "StaffError", "create_user", "generate_password", "may"]
+__all__ = ["Permission", "Role", "StaffError", "create_user", "find_user", "generate_password",
+           "may", "set_password"]

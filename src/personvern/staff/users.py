@@ -143,3 +143,20 @@ def change_role(session: Session, username: str, role: Role | str, actor: str, *
     audit.append(session, actor=actor, action="staff.role_changed", subject=subject_of(user),
                  detail={"from": previous, "to": chosen.value}, at=at)
     return user
+
+
+def set_password(session: Session, username: str, password: str, actor: str, *,
+                 now: datetime | None = None) -> StaffUser:
+    """A new password for ``username``; their open sessions end, so a leaked old password
+    or session stops working at once."""
+    user = get_user(session, username)
+    try:
+        hashed = hash_password(password)
+    except WeakPasswordError as error:
+        raise StaffError(str(error)) from None
+    at = _now(now)
+    user.password_hash, user.password_changed_at = hashed, at
+    ended = revoke_sessions(session, user, at)
+    audit.append(session, actor=actor, action="staff.password_set", subject=subject_of(user),
+                 detail={"sessions_ended": ended}, at=at)
+    return user
