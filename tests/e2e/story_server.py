@@ -172,38 +172,46 @@ def wait_for_state(page: Any, server: StoryServer, status_url: str, state: str,
 
 def officer_approves_and_runs(browser: Any, server: StoryServer, request_id: str,
                               name: str) -> None:
-    """The privacy team approves the request; the worker runs it; for an erasure, the team
-    then tells each recipient (Art. 19) and marks its task done, which completes it.
-
-    Through the JSON API with an API key, as the shop's back office would."""
+    """A privacy officer logs in to the admin console, finds the request in the queue and
+    approves it; the worker runs it. For an erasure, the officer then tells each recipient
+    (Art. 19) and marks its task done on the request's page, which completes it."""
     import time as clock
 
-    import httpx
-
-    from personvern.requests.apikeys import create_api_key
+    from personvern.staff import Role, create_user, generate_password
     from personvern.store.database import transaction
 
+    password = generate_password()
     engine = make_engine(server.store_url)
     with transaction(engine) as session:
-        key, _ = create_api_key(session, f"story-{name}", actor="story")
+        create_user(session, f"officer-{name}", password, Role.privacy_officer, actor="story")
     engine.dispose()
-    with httpx.Client(base_url=server.url, timeout=10,
-                      headers={"Authorization": f"Bearer {key}"}) as api:
-        queue = api.get("/api/v1/requests").json()["requests"]
-        assert request_id in [item["id"] for item in queue]
-        approved = api.post(f"/api/v1/requests/{request_id}/approve")
-        assert approved.status_code == 200, approved.text
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/admin")
+        page.wait_for_url("**/admin/login**")
+        page.locator("#username").fill(f"officer-{name}")
+        page.locator("#password").fill(password)
+        page.locator("#password").press("Enter")
+        page.wait_for_url(f"{server.url}/admin")
+        page.locator(f'a[href="/admin/requests/{request_id}"]').click()
+        page.wait_for_url(f"**/admin/requests/{request_id}")
+        shot(page, f"{name}-officer-request")
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_url("**?done=queued")
         if name != "erasure":
             return
         deadline = clock.monotonic() + 60
-        while True:
-            open_tasks = api.get(f"/api/v1/requests/{request_id}/tasks",
-                                 params={"open": "true"}).json()["tasks"]
-            if open_tasks:
-                break
+        while not page.get_by_role("button", name="Mark done").count():
             assert clock.monotonic() < deadline, job_report(server)
             clock.sleep(0.25)
-        for task in open_tasks:
-            done = api.post(f"/api/v1/tasks/{task['id']}/done", json={
-                "note": f"E-mailed {task['recipient']}'s privacy contact about the erasure."})
-            assert done.status_code == 200, done.text
+            page.goto(f"{server.url}/admin/requests/{request_id}")
+        shot(page, f"{name}-officer-tasks")
+        while page.get_by_role("button", name="Mark done").count():
+            form = page.locator("form", has=page.get_by_role("button", name="Mark done")).first
+            form.locator('input[name="note"]').fill(
+                "E-mailed the recipient's privacy contact about the erasure.")
+            form.get_by_role("button", name="Mark done").click()
+            page.wait_for_load_state()
+    finally:
+        context.close()

@@ -1,8 +1,8 @@
 """The access story, end to end in Chromium: a guest of the demo shop asks for a copy of
 their data in the portal, proves the address with the code that arrives over SMTP, the
-privacy team approves the request (through the JSON API: the admin console is not in the
-tree yet) and the worker runs it, and the guest downloads the ZIP (after a fresh code) that
-holds their orders, compared with an independent query of the shop's database."""
+privacy team logs in to the admin console and approves the request, the worker runs it,
+and the guest downloads the ZIP (after a fresh code) that holds their orders, compared
+with an independent query of the shop's database."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The erasure story, end to end in Chromium: a guest of the demo shop asks to have their
 data erased, proves the address with the code that arrives over SMTP, the privacy team
-approves the request (through the JSON API: the admin console is not in the tree yet), the
+approves the request in the admin console, the
 worker runs it and the team marks the Art. 19 recipient tasks done. The orders are under a
 legal hold (bokføringsloven § 13: five years after the end of the fiscal year): the answer
 on the status page says what is kept and until when, and the shop's database shows every
