@@ -71,7 +71,10 @@ def test_demo_shop_page_rejected_keeps_it_off_and_links_on(browser: Browser,
                                                          shop_server: str) -> None:
     page = _open(browser, f"{shop_server}/", "nb-NO")
     assert page.locator("html").get_attribute("lang") == "nb"
-    page.get_by_role("button", name="Avvis alle").click()
+    # The choice is stored by the server's answer (Set-Cookie): wait for it, then reload.
+    with page.expect_response(lambda r: r.url.endswith("/consent")
+                              and r.request.method == "POST"):
+        page.get_by_role("button", name="Avvis alle").click()
     page.reload()
     page.wait_for_load_state("networkidle")
     assert page.locator('script[type="text/plain"][data-consent="marketing"]').count() == 1
