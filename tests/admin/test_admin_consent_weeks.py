@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from admin_console import SECRET, demo_manifest_path
 
-from personvern.consent import records
+from personvern.consent import records, statistics
 from personvern.manifest.load import load_manifest
 from personvern.store.database import transaction
 from personvern.web.admin import charts
@@ -28,7 +28,7 @@ def test_weekly_rates_match_a_count_by_hand(engine: sa.Engine) -> None:
     manifest = load_manifest(demo_manifest_path()).manifest
     chance = random.Random(3)
     expected: Counter[tuple[str, int, bool]] = Counter()
-    first_monday = charts.week_start(NOW.date()) - timedelta(weeks=5)
+    first_monday = statistics.week_start(NOW.date()) - timedelta(weeks=5)
     with transaction(engine) as session:
         for number in range(120):
             at = NOW - timedelta(hours=chance.randrange(0, 24 * 7 * 8))
@@ -40,12 +40,12 @@ def test_weekly_rates_match_a_count_by_hand(engine: sa.Engine) -> None:
                            records.visitor(f"weekly-visitor-{number:08d}"),
                            records.validate_choices(manifest, choices),
                            source=records.ConsentSource.banner, language="nb", now=at)
-            week = (charts.week_start(at.date()) - first_monday).days // 7
+            week = (statistics.week_start(at.date()) - first_monday).days // 7
             if week >= 0:
                 for key, granted in choices.items():
                     expected[(key, week, granted)] += 1
     with transaction(engine) as session:
-        figures = charts.weekly_optin(session, ["marketing", "performance", "functional"],
+        figures = statistics.weekly_optin(session, ["marketing", "performance", "functional"],
                                       weeks=6, today=NOW.date())
     for key in ("marketing", "performance"):
         assert [f.week for f in figures[key]] == [first_monday + timedelta(weeks=i)
@@ -58,10 +58,10 @@ def test_weekly_rates_match_a_count_by_hand(engine: sa.Engine) -> None:
 
 
 def test_the_chart_breaks_its_line_where_a_week_had_no_choice() -> None:
-    monday = charts.week_start(NOW.date())
-    series = {"marketing": [charts.WeekFigure(monday - timedelta(weeks=2), 4, 1),
-                            charts.WeekFigure(monday - timedelta(weeks=1), 0, 0),
-                            charts.WeekFigure(monday, 2, 2)]}
+    monday = statistics.week_start(NOW.date())
+    series = {"marketing": [statistics.WeekFigure(monday - timedelta(weeks=2), 4, 1),
+                            statistics.WeekFigure(monday - timedelta(weeks=1), 0, 0),
+                            statistics.WeekFigure(monday, 2, 2)]}
     chart = charts.optin_chart(series, {"marketing": "Marketing"})
     (line,) = chart.lines
     assert [text for _, _, text in line.points] == ["25 %", "", "100 %"]

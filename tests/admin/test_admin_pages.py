@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from admin_console import Console, add_user, row_counts, shop_customer, verified_request
 
 from personvern.audit import chain as audit
-from personvern.consent import records
+from personvern.consent import records, statistics
 from personvern.mail import FileOutbox, compose
 from personvern.requests import lifecycle
 from personvern.store.database import transaction
@@ -25,7 +25,6 @@ from personvern.store.models import (
     RequestStatus,
     StaffUser,
 )
-from personvern.web.admin import charts
 
 
 @pytest.fixture
@@ -208,14 +207,14 @@ def test_consent_statistics_per_week(officer: Console) -> None:
                            source=records.ConsentSource.banner, language="nb",
                            now=today - timedelta(weeks=weeks_ago))
     with transaction(officer.store) as session:
-        figures = charts.weekly_optin(session, ["marketing", "performance", "functional"],
+        figures = statistics.weekly_optin(session, ["marketing", "performance", "functional"],
                                       weeks=12, today=today.date())
     this_week, two_ago = figures["marketing"][-1], figures["marketing"][-3]
     assert (this_week.choices, this_week.granted) == (4, 3)
     assert (two_ago.choices, two_ago.granted) == (2, 1)
     assert figures["performance"][-1].rate == 1.0
     assert figures["functional"][-1].rate is None  # no choice: no invented zero
-    assert figures["marketing"][-1].week == charts.week_start(today.date())
+    assert figures["marketing"][-1].week == statistics.week_start(today.date())
     page = officer.client.get("/admin/consent")
     assert page.status_code == 200
     assert "<svg" in page.text and 'role="img"' in page.text
@@ -224,8 +223,8 @@ def test_consent_statistics_per_week(officer: Console) -> None:
 
 
 def test_weeks_start_on_monday() -> None:
-    assert charts.week_start(date(2026, 11, 29)) == date(2026, 11, 23)
-    assert charts.week_start(date(2026, 11, 23)) == date(2026, 11, 23)
+    assert statistics.week_start(date(2026, 11, 29)) == date(2026, 11, 23)
+    assert statistics.week_start(date(2026, 11, 23)) == date(2026, 11, 23)
 
 
 def test_the_audit_log_page_shows_the_chain_check(officer: Console) -> None:

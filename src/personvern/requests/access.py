@@ -90,8 +90,8 @@ from personvern.store.models import (
     RequestStatus,
 )
 
-# After this no link opens the package (a new request makes a new one). Deleting expired
-# packages from the store is left to the retention sweeps.
+# After this no link opens the package (a new request makes a new one), and the hourly
+# ``purge_packages`` job (requests/expiry.py) deletes it from the store.
 PACKAGE_LIFETIME = timedelta(days=30)
 DOWNLOAD_TTL = timedelta(days=7)
 DOWNLOAD_MAX_USES = 3

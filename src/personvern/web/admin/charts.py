@@ -12,89 +12,20 @@ escaped by Jinja2 like any other text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from datetime import timedelta
 
 from personvern.catalog import transfer_status
+from personvern.consent.statistics import WeekFigure
 from personvern.manifest.model import Manifest
 from personvern.requests.access import purposes_of_field
-from personvern.store.models import ConsentEvent
 
 WEEK = timedelta(days=7)
 # One line style per category, so the lines differ in more than colour (WCAG 1.4.1).
 LINE_STYLES = (("#0b5cad", ""), ("#a4161a", "6 4"), ("#1d6b35", "2 3"), ("#6a3d9a", "10 3 2 3"),
                ("#7a4d00", "1 5"), ("#1b1f24", "12 6"))
 MARKERS = ("circle", "square", "diamond", "triangle", "circle", "square")
-
-
-# --- consent: opt-in rate per category per week -------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeekFigure:
-    week: date  # the Monday the week starts on
-    choices: int  # events that made a choice for the category that week
-    granted: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.granted / self.choices if self.choices else None
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _bucket(dialect: str, start: datetime) -> sa.ColumnElement[Any] | None:
-    """The week index (0, 1, …) of an event's time, in SQL; None where not written."""
-    if dialect == "sqlite":
-        # Times are stored as UTC text; julianday() reads it.
-        return sa.cast((sa.func.julianday(ConsentEvent.at)
-                        - sa.func.julianday(start.strftime("%Y-%m-%d %H:%M:%S"))) / 7,
-                       sa.Integer)
-    if dialect == "postgresql":
-        return sa.cast(sa.func.floor(
-            sa.extract("epoch", ConsentEvent.at - sa.literal(start)) / WEEK.total_seconds()),
-            sa.Integer)
-    return None
-
-
-def weekly_optin(session: Session, categories: Sequence[str], *, weeks: int, today: date
-                 ) -> dict[str, list[WeekFigure]]:
-    """For each category, each of the last ``weeks`` weeks (this one last): how many
-    recorded choices named the category and how many of those granted it. Every event
-    counts (a banner click, a withdrawal in the portal, a GPC refusal), so the rate is
-    the share of the week's decisions that were "yes"."""
-    first = week_start(today) - WEEK * (weeks - 1)
-    start = datetime.combine(first, time(), tzinfo=UTC)
-    counts: dict[tuple[str, int], tuple[int, int]] = {}
-    bucket = _bucket(session.get_bind().dialect.name, start)
-    if categories and bucket is not None:
-        columns: list[sa.ColumnElement[Any]] = [bucket.label("week")]
-        for key in categories:
-            value = ConsentEvent.choices[("categories", key)].as_boolean()
-            columns += [sa.func.count(value), sa.func.sum(sa.case((value == sa.true(), 1),
-                                                                  else_=0))]
-        rows = session.execute(sa.select(*columns).where(ConsentEvent.at >= start)
-                               .group_by(bucket)).all()
-        for row in rows:
-            for position, key in enumerate(categories):
-                counts[(key, int(row[0]))] = (int(row[1 + 2 * position] or 0),
-                                              int(row[2 + 2 * position] or 0))
-    elif categories:
-        for at, choices in session.execute(sa.select(ConsentEvent.at, ConsentEvent.choices)
-                                           .where(ConsentEvent.at >= start)):
-            index = (week_start(at.date()) - first).days // 7
-            for key, granted in ((choices or {}).get("categories") or {}).items():
-                made, yes = counts.get((key, index), (0, 0))
-                counts[(key, index)] = (made + 1, yes + (1 if granted is True else 0))
-    return {key: [WeekFigure(first + WEEK * index, *counts.get((key, index), (0, 0)))
-                  for index in range(weeks)] for key in categories}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from personvern.audit import chain as audit
-from personvern.consent import records
+from personvern.consent import records, statistics
 from personvern.mail import FileOutbox
 from personvern.requests import deadlines
 from personvern.store.models import AuditEntry
@@ -47,7 +47,7 @@ def consent_statistics(v: Viewer) -> Response:
     labels = {key: manifest.consent_categories[key].name.best(v.lang) for key in keys}
     today = deadlines.receipt_day(datetime.now(UTC), v.state.country)
     with v.state.transaction() as session:
-        figures = charts.weekly_optin(session, keys, weeks=CONSENT_WEEKS, today=today)
+        figures = statistics.weekly_optin(session, keys, weeks=CONSENT_WEEKS, today=today)
     chart = charts.optin_chart(figures, labels)
     weeks = [figure.week for figure in next(iter(figures.values()), [])]
     table = [(week.isoformat(), [figures[key][i] for key in keys]) for i, week in

@@ -30,6 +30,7 @@ from personvern.requests import (
     erasure,
     lifecycle,
     limit_requests,
+    reasons,
     rectification,
     tasks,
 )
@@ -45,7 +46,6 @@ from personvern.store.models import (
     RequestKind,
     RequestStatus,
 )
-from personvern.web.admin import reasons
 from personvern.web.admin.visit import AdminVisit, Decider, Runner, Viewer, page
 from personvern.web.csrf import require_csrf
 
