@@ -154,7 +154,8 @@ def timed_statement(engine: sa.Engine, statement: sa.Executable, url: str, rows:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--batch-size", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=Settings().batch_size,
+                        help="rows per transaction at most (default: the engine's)")
     args = parser.parse_args()
     if args.rows < 1000:
         parser.error("--rows must be at least 1000")

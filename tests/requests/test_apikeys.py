@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from personvern.cli import app as cli
 from personvern.requests.apikeys import (
     ApiKeyError,
+    VerifiedKeys,
     authenticate,
     create_api_key,
     list_api_keys,
@@ -84,3 +85,20 @@ def test_cli_create_list_revoke(sqlite_url: str) -> None:
     assert revoked.exit_code == 0 and "revoked" in revoked.stdout
     again = runner.invoke(cli, ["apikeys", "revoke", prefix, "--database", sqlite_url])
     assert again.exit_code == 1
+
+
+def test_verified_keys_are_trusted_for_their_time_and_forgotten_oldest_first() -> None:
+    now = [0.0]
+    trusted = VerifiedKeys(ttl=10.0, capacity=3, clock=lambda: now[0])
+    keys = [f"pv_{i:08d}_" + "A" * 43 for i in range(4)]
+    assert trusted.prefix_of(keys[0]) is None  # never passed: nothing to trust
+    trusted.remember(keys[0], "00000000")
+    assert trusted.prefix_of(keys[0]) == "00000000"
+    assert trusted.prefix_of(keys[0] + "x") is None and trusted.prefix_of("x" * 10_000) is None
+    now[0] = 10.0  # the instant the trust ends is already outside it
+    assert trusted.prefix_of(keys[0]) is None
+    for index, key in enumerate(keys):
+        trusted.remember(key, f"{index:08d}")
+    assert trusted.prefix_of(keys[0]) is None  # the oldest made room for the fourth
+    assert [trusted.prefix_of(k) for k in keys[1:]] == ["00000001", "00000002", "00000003"]
+    assert all(k not in repr(trusted._passed) for k in keys)  # only hashes are held

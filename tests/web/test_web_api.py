@@ -62,11 +62,19 @@ def test_every_api_route_needs_a_key(app: FastAPI, client: TestClient, api_key: 
                 assert response.json()["error"]["status"] == 401
 
 
-def test_a_revoked_key_is_refused(client: TestClient, store: sa.Engine, api_key: str,
-                                  auth: dict[str, str]) -> None:
+def test_a_revoked_key_is_refused_within_the_time_a_passed_key_is_trusted(
+        client: TestClient, store: sa.Engine, api_key: str, auth: dict[str, str]) -> None:
+    trusted = client.app.state.personvern.verified_keys  # type: ignore[attr-defined]
+    now = [1000.0]
+    trusted.clock = lambda: now[0]
     assert client.get("/api/v1/requests", headers=auth).status_code == 200
     with transaction(store) as session:
         revoke(session, api_key.split("_")[1])
+    now[0] += trusted.ttl - 0.001  # passed a moment ago: not looked up again yet
+    assert client.get("/api/v1/requests", headers=auth).status_code == 200
+    now[0] += 0.001
+    assert client.get("/api/v1/requests", headers=auth).status_code == 401
+    now[0] += 3600  # and a refused key is never trusted later
     assert client.get("/api/v1/requests", headers=auth).status_code == 401
 
 

@@ -51,6 +51,15 @@ from personvern.requests.erasure import (
     masked_value,
     reflect_tables,
 )
+from personvern.retention.blocks import (
+    MIN_PAGES,
+    NOTHING_DUE,
+    PagePosition,
+    current_file,
+    page_range,
+    rewound,
+    route,
+)
 from personvern.retention.predicates import Bound, column_facts, tables_of
 from personvern.retention.rules import (
     LastActivity,
@@ -66,10 +75,16 @@ log = logging.getLogger(__name__)
 
 RUNNING, DONE = "running", "done"
 SYSTEM = "system"
-DEFAULT_BATCH = 100_000  # rows per transaction at most (fewer when they take long)
+DEFAULT_BATCH = 250_000  # rows per transaction at most (fewer when they take long)
 PYTHON_BATCH = 500  # rows read and rewritten in Python per transaction (a CASE per column)
 MIN_BATCH = 100
 TARGET_SECONDS = 0.2  # a batch's transaction aims at this, far under one second
+# What a batch's write may take at most (PostgreSQL: SET LOCAL statement_timeout). A
+# write stopped there is rolled back and done again four times smaller, so a stall of the
+# machine (a checkpoint, a busy disk) cannot hold locks on the shop's table for long.
+WRITE_CAP_SECONDS = 0.75
+PROBE_WINDOW = 4  # a probe for the next due key looks this many batches' worth ahead
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by its timeout
 Key = tuple[Any, ...]
 BatchReport = Callable[[Sweep, int, int], None]  # sweep, rows looked at, rows changed
 
@@ -97,6 +112,7 @@ class Settings:
     pause: float = 0.0  # seconds between two batches
     full: bool = False
     actor: str = SYSTEM
+    page_min: int = MIN_PAGES  # a delete pass goes by pages from this table size on
 
 
 @dataclass
@@ -198,19 +214,46 @@ def _pass(session: Session, engine: Engine, sweep: Sweep, state: RetentionSweep,
           on_batch: BatchReport | None) -> None:
     limit = max(MIN_BATCH, settings.batch_size)
     size = min(limit, 10_000)  # grows (or shrinks) with the time each batch takes
-    cursor: Key | None = tuple(state.cursor) if state.cursor is not None else None
+    stored = state.cursor
+    position = PagePosition.from_json(stored)
+    cursor: Key | None = tuple(stored) if isinstance(stored, list) else None
+    undecided, resumed_by_pages = stored is None, position is not None
     result.cutoff = state.cutoff
     while True:
         started = time.perf_counter()
-        with engine.begin() as connection:
-            bound = bind(connection, sweep)
-            batch = next_batch(connection, bound, state.cutoff, since, cursor, size)
+        try:
+            with engine.begin() as connection:
+                bound = bind(connection, sweep)
+                if undecided:  # how this pass goes: by key, or by pages of a large table
+                    chosen = route(connection, bound, bound.due(state.cutoff, since),
+                                   settings.page_min)
+                    undecided = False
+                    if chosen == NOTHING_DUE:
+                        break
+                    position = chosen if isinstance(chosen, PagePosition) else None
+                elif position is not None and resumed_by_pages:
+                    position = rewound(position, *current_file(connection, bound))
+                    resumed_by_pages = False
+                if position is not None:
+                    batch = page_batch(connection, bound, state.cutoff, position,
+                                       position.pages_for(size))
+                else:
+                    batch = next_batch(connection, bound, state.cutoff, since, cursor, size)
+        except sa.exc.OperationalError as error:
+            # The write ran into the transaction cap: nothing of it stays; again, smaller.
+            result.longest_seconds = max(result.longest_seconds,
+                                         time.perf_counter() - started)
+            if not _stopped_by_cap(error) or size <= MIN_BATCH:
+                raise
+            size = max(MIN_BATCH, size // 4)
+            continue
         elapsed = time.perf_counter() - started
         result.longest_seconds = max(result.longest_seconds, elapsed)
         if batch.last is None:
             break
-        cursor = batch.last
-        state.cursor = json_keys([cursor])[0]
+        cursor, position = batch.last, batch.position
+        state.cursor = (position.to_json() if position is not None
+                        else json_keys([cursor])[0])
         state.rows += batch.changed
         state.batches += 1
         state.updated_at = datetime.now(UTC)
@@ -266,6 +309,7 @@ class Batch:
     last: Key | None  # the cursor after this batch; None: nothing was due
     python: bool = False
     final: bool = False  # nothing is due after ``last``
+    position: PagePosition | None = None  # a pass by pages: where the next batch starts
 
 
 def after(columns: Sequence[sa.Column[Any]], cursor: Key | None) -> list[sa.ColumnElement[bool]]:
@@ -313,8 +357,34 @@ def next_batch(connection: Connection, bound: Bound, cutoff_at: datetime,
     if not keys:
         return Batch(size, 0, 0, None)
     where = [in_keys(pk, keys)] if itself else [*after(pk, cursor), up_to(pk, keys[-1]), due]
+    cap_write(connection)
     changed = connection.execute(_write(bound, masks, where)).rowcount or 0
     return Batch(size, len(keys), changed, keys[-1], final=len(keys) < size)
+
+
+def page_batch(connection: Connection, bound: Bound, cutoff_at: datetime,
+               position: PagePosition, pages: int) -> Batch:
+    """Delete the due rows on the next ``pages`` pages (see :mod:`.blocks`)."""
+    stop = min(position.page + pages, position.end)
+    cap_write(connection)
+    changed = connection.execute(_write(bound, {}, [page_range(position.page, stop),
+                                                    bound.due(cutoff_at)])).rowcount or 0
+    return Batch(pages, changed, changed, (stop,), final=stop >= position.end,
+                 position=PagePosition(stop, position.end, position.file,
+                                       position.rows_per_page))
+
+
+def cap_write(connection: Connection) -> None:
+    """Stop the batch's next statement at :data:`WRITE_CAP_SECONDS` (PostgreSQL; for this
+    transaction only). MariaDB's limit is per session and SQLite has no other writer to
+    hold up; there the batch size alone bounds the transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            f"SET LOCAL statement_timeout = {int(WRITE_CAP_SECONDS * 1000)}")
+
+
+def _stopped_by_cap(error: sa.exc.OperationalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == QUERY_CANCELED
 
 
 def _range_batch(connection: Connection, bound: Bound,
@@ -323,20 +393,34 @@ def _range_batch(connection: Connection, bound: Bound,
     """An integer key: the first due key after the cursor (one index probe, which is all a
     rule with nothing due costs), then the write over the next ``size`` key values. A
     range of ``size`` integers holds at most ``size`` rows, so the transaction is bounded
-    without reading the page twice."""
+    without reading the page twice.
+
+    After the first batch a probe looks at most :data:`PROBE_WINDOW` batches' worth of
+    keys ahead: past the last due row, an open probe would read the rest of the table in
+    one statement (the planner walks the key's index expecting a due row soon)."""
     key = bound.primary_key[0]
-    first = connection.execute(sa.select(sa.func.min(key)).where(due, *after((key,), cursor))
-                               ).scalar()
+    ahead = after((key,), cursor)
+    window_end = None
+    if cursor is not None:
+        window_end = int(cursor[0]) + size * PROBE_WINDOW
+        ahead.append(key <= sa.literal(window_end, key.type))
+    first = connection.execute(sa.select(sa.func.min(key)).where(due, *ahead)).scalar()
     if first is None:
-        return Batch(size, 0, 0, None, final=True)
+        if window_end is None:
+            return Batch(size, 0, 0, None, final=True)
+        highest = connection.execute(sa.select(sa.func.max(key))).scalar()
+        if highest is None or window_end >= int(highest):
+            return Batch(size, 0, 0, None, final=True)
+        return Batch(size, 0, 0, (window_end,))  # nothing due in this window: the next
     last = int(first) + size - 1
     where = [key >= sa.literal(first, key.type), key <= sa.literal(last, key.type)]
+    cap_write(connection)
     changed = connection.execute(_write(bound, masks, [*where, due])).rowcount or 0
     return Batch(size, changed, changed, (last,))
 
 
 def _write(bound: Bound, masks: Mapping[str, sa.ColumnElement[Any]],
-           where: Sequence[sa.ColumnElement[bool]]) -> sa.Delete | sa.Update:
+           where: Sequence[sa.ColumnElement[bool] | sa.TextClause]) -> sa.Delete | sa.Update:
     """Delete the due rows of the batch, or set their fields to the anonymised values
     where they differ."""
     table = bound.table
@@ -387,6 +471,7 @@ def _python_batch(connection: Connection, bound: Bound, cutoff_at: datetime,
         return Batch(size, 0, 0, None, python=True)
     changes = _changes(bound, rows, fields, derive_key("pseudonym"))
     if changes:
+        cap_write(connection)
         connection.execute(_update(table, pk, changes))
     last = tuple(rows[-1])[: len(pk)]
     return Batch(size, len(rows), len(changes), last, python=True)

@@ -414,7 +414,9 @@ class RetentionSweep(Base):
     One row per rule (``shop.access_logs.retention[0]``). ``cutoff`` is the instant the
     pass counts with (rows whose anchor is before it are due), frozen when the pass starts
     so that a resumed pass works on the same rows; ``cursor`` is the primary key of the
-    last row done (keyset pagination). Only keys and counts, never a row's values.
+    last row done (keyset pagination), or for a pass by pages of a large PostgreSQL table
+    the next page (:mod:`personvern.retention.blocks`). Only keys and counts, never a
+    row's values.
     """
 
     __tablename__ = "retention_sweeps"
@@ -422,7 +424,7 @@ class RetentionSweep(Base):
     rule: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
     status: Mapped[str] = mapped_column(sa.String(16))  # running | done
     cutoff: Mapped[datetime] = mapped_column(sa.DateTime())  # the shop's (naive) time
-    cursor: Mapped[list[Any] | None] = mapped_column(Json)
+    cursor: Mapped[list[Any] | dict[str, Any] | None] = mapped_column(Json)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

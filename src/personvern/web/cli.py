@@ -66,12 +66,13 @@ def revoke_command(
     prefix: Annotated[str, typer.Argument(help="The key's prefix, as `list` shows it.")],
     database: DatabaseOption = None,
 ) -> None:
-    """Refuse the key from now on."""
-    from personvern.requests.apikeys import revoke
+    """Refuse the key: at once for new lookups, within 10 s in running servers."""
+    from personvern.requests.apikeys import VerifiedKeys, revoke
 
     with _session(database) as session:
         row = revoke(session, prefix, actor="cli")
-        console.print(f"API key {row.prefix} ({row.name}) revoked.")
+        console.print(f"API key {row.prefix} ({row.name}) revoked; running servers refuse "
+                      f"it within {VerifiedKeys.ttl:g} seconds.")
 
 
 def serve_command(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from personvern.mail import Outbox, outbox_from_env
 from personvern.manifest.load import LoadedManifest
 from personvern.manifest.model import Manifest
+from personvern.requests.apikeys import VerifiedKeys
 from personvern.store.database import transaction
 from personvern.web.settings import DEFAULT_PUBLIC_URL
 
@@ -24,6 +25,7 @@ class AppState:
     loaded: LoadedManifest
     outbox: Outbox = field(default_factory=outbox_from_env)
     public_url: str = DEFAULT_PUBLIC_URL
+    verified_keys: VerifiedKeys = field(default_factory=VerifiedKeys)
 
     @property
     def manifest(self) -> Manifest:
