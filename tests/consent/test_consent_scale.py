@@ -430,7 +430,7 @@ def test_a_decision_reads_two_indexes_however_long_the_history(
 def test_decisions_survive_the_database_dropping_their_connection(
     postgres_url: str, manifest: Manifest,
 ) -> None:
-    """Decision threads keep their connection between requests; when PostgreSQL drops it
+    """Decisions keep their connections between requests; when PostgreSQL drops them
     (a restart, an idle timeout), the next decision reconnects instead of failing."""
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
@@ -455,7 +455,7 @@ def test_decisions_survive_the_database_dropping_their_connection(
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
         killer.dispose()
         assert dropped
-        for _ in range(6):  # every reader thread meets a dropped connection at most once
+        for _ in range(6):  # the first finds the pool's connections dropped, and renews them
             again = client.post("/api/v1/consent/decision", json=question)
             assert again.status_code == 200, again.text
     engine.dispose()

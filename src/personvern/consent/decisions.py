@@ -17,7 +17,7 @@ table of :mod:`personvern.requests.limits`, asked by the same keyed hashes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -181,25 +181,47 @@ _PG_LIMITS = (
     f"ORDER BY limits.id")
 
 
-def _read_postgres(connection: sa.Connection, own: list[str], purposes: list[str]
-                   ) -> tuple[dict[str, frozenset[str]], dict[str, ConsentState],
-                              list[tuple[str, str, str, datetime]]]:
-    """Each subject's group and state, and the limits in force for the purposes asked."""
-    raw = connection.connection.driver_connection
-    assert raw is not None
-    with raw.pipeline():
-        states = raw.execute(_PG_STATES, {"own": own})
-        limits = raw.execute(_PG_LIMITS, {"own": own,
-                                          "purposes": [*purposes, ALL_PURPOSES]})
+PgRead = tuple[dict[str, frozenset[str]], dict[str, ConsentState],
+               list[tuple[str, str, str, datetime]]]
+
+
+def _pg_parameters(own: list[str], purposes: list[str]) -> tuple[dict[str, Any],
+                                                                 dict[str, Any]]:
+    return {"own": own}, {"own": own, "purposes": [*purposes, ALL_PURPOSES]}
+
+
+def _pg_read(own: list[str], state_rows: Sequence[Any], limit_rows: Sequence[Any]) -> PgRead:
+    """Each subject's group and state, and the limits in force, from the two reads."""
     groups: dict[str, set[str]] = {digest: {digest} for digest in own}
     stored: dict[str, dict[str, dict[str, list[Any]]]] = {}
-    for asked, member, choices in states.fetchall():
+    for asked, member, choices in state_rows:
         groups[asked].add(member)
         if choices is not None:
             stored[member] = parse_stored(choices)
     return ({h: frozenset(g) for h, g in groups.items()},
             {h: fold_stored(stored[m] for m in g if m in stored) for h, g in groups.items()},
-            [(str(h), str(p), str(k), at) for h, p, k, at in limits.fetchall()])
+            [(str(h), str(p), str(k), at) for h, p, k, at in limit_rows])
+
+
+def _read_postgres(connection: sa.Connection, own: list[str], purposes: list[str]) -> PgRead:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    for_states, for_limits = _pg_parameters(own, purposes)
+    with raw.pipeline():
+        states = raw.execute(_PG_STATES, for_states)
+        limits = raw.execute(_PG_LIMITS, for_limits)
+    return _pg_read(own, states.fetchall(), limits.fetchall())
+
+
+async def _read_postgres_async(connection: Any, own: list[str], purposes: list[str]
+                               ) -> PgRead:
+    """The same reads on a psycopg ``AsyncConnection`` (autocommit), from the web app's
+    event loop: no thread to hand the question to and back."""
+    for_states, for_limits = _pg_parameters(own, purposes)
+    async with connection.pipeline():
+        states = await connection.execute(_PG_STATES, for_states)
+        limits = await connection.execute(_PG_LIMITS, for_limits)
+    return _pg_read(own, await states.fetchall(), await limits.fetchall())
 
 
 # --- deciding -------------------------------------------------------------------------------
@@ -253,6 +275,29 @@ def decide_one(manifest: Manifest, key: str, state: ConsentState,
                            choice.notice_version == version)
 
 
+def _hashes(manifest: Manifest, subjects: Sequence[ConsentSubject], purposes: Sequence[str],
+            key: bytes | None) -> list[str]:
+    """Each subject's keyed hash, once the question is known to be one to answer."""
+    if len(subjects) > BULK_SUBJECTS_MAX or len(purposes) > BULK_PURPOSES_MAX:
+        raise ConsentError(f"ask for at most {BULK_SUBJECTS_MAX} subjects and "
+                           f"{BULK_PURPOSES_MAX} purposes at a time")
+    for purpose in purposes:
+        _purpose(manifest, purpose)
+    derived = hash_key(key)
+    return [subject_hash(subject, derived) for subject in subjects]
+
+
+def _decided(manifest: Manifest, own: Sequence[str], purposes: Sequence[str],
+             grouped: Mapping[str, frozenset[str]], current: Mapping[str, ConsentState],
+             lookup: LimitsLookup) -> list[list[ConsentDecision]]:
+    groups = [grouped[digest] for digest in own]
+    states = [current[digest] for digest in own]
+    verdicts = {purpose: list(lookup(groups, purpose)) for purpose in dict.fromkeys(purposes)}
+    version = notice_version(manifest).id
+    return [[decide_one(manifest, purpose, state, verdicts[purpose][index], version)
+             for purpose in purposes] for index, state in enumerate(states)]
+
+
 def decide_many(
     session: Session | sa.Connection, manifest: Manifest, subjects: Sequence[ConsentSubject],
     purposes: Sequence[str], *, limits: LimitsLookup | None = None, key: bytes | None = None,
@@ -260,13 +305,7 @@ def decide_many(
     """One row of decisions per subject, one per purpose, in order. The reads: the current
     states with linked identities, and the limits in force; on PostgreSQL both in one
     round trip, elsewhere one per 500 subjects and one per purpose. Never the history."""
-    if len(subjects) > BULK_SUBJECTS_MAX or len(purposes) > BULK_PURPOSES_MAX:
-        raise ConsentError(f"ask for at most {BULK_SUBJECTS_MAX} subjects and "
-                           f"{BULK_PURPOSES_MAX} purposes at a time")
-    for purpose in purposes:
-        _purpose(manifest, purpose)
-    derived = hash_key(key)
-    own = [subject_hash(subject, derived) for subject in subjects]
+    own = _hashes(manifest, subjects, purposes, key)
     connection = session.connection() if isinstance(session, Session) else session
     lookup: LimitsLookup
     if limits is None and connection.dialect.name == "postgresql":
@@ -276,12 +315,20 @@ def decide_many(
     else:
         grouped, current = grouped_states(connection, own)
         lookup = limits if limits is not None else limits_from_store(connection, manifest)
-    groups = [grouped[digest] for digest in own]
-    states = [current[digest] for digest in own]
-    verdicts = {purpose: list(lookup(groups, purpose)) for purpose in dict.fromkeys(purposes)}
-    version = notice_version(manifest).id
-    return [[decide_one(manifest, purpose, state, verdicts[purpose][index], version)
-             for purpose in purposes] for index, state in enumerate(states)]
+    return _decided(manifest, own, purposes, grouped, current, lookup)
+
+
+async def decide_many_postgres(
+    connection: Any, manifest: Manifest, subjects: Sequence[ConsentSubject],
+    purposes: Sequence[str], *, key: bytes | None = None,
+) -> list[list[ConsentDecision]]:
+    """:func:`decide_many` on a psycopg ``AsyncConnection`` to the engine's store on
+    PostgreSQL, in one round trip."""
+    own = _hashes(manifest, subjects, purposes, key)
+    grouped, current, limit_rows = await _read_postgres_async(
+        connection, sorted(set(own)), list(dict.fromkeys(purposes)))
+    return _decided(manifest, own, purposes, grouped, current,
+                    _limits_from_rows(limit_rows, manifest))
 
 
 def decide(

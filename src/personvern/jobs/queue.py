@@ -43,7 +43,7 @@ from personvern.jobs.registry import (
     run_job,
     schedule_of,
 )
-from personvern.store.database import make_engine
+from personvern.store.database import libpq_conninfo, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,9 @@ class Retry(procrastinate.BaseRetryStrategy):
 
 def conninfo(database_url: str) -> str:
     """A libpq connection string for an SQLAlchemy PostgreSQL URL."""
-    url = sa.make_url(database_url)
-    if url.get_backend_name() != "postgresql":
+    if sa.make_url(database_url).get_backend_name() != "postgresql":
         raise ValueError("procrastinate needs PostgreSQL; on SQLite use the in-process runner")
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_conninfo(database_url)
 
 
 def _task(name: str, environment: JobEnvironment) -> Any:

@@ -49,6 +49,14 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(parsed, pool_pre_ping=True)
 
 
+def libpq_conninfo(database_url: str) -> str:
+    """A libpq connection string for an SQLAlchemy PostgreSQL URL (for psycopg itself)."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError("a libpq connection string needs a PostgreSQL URL")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

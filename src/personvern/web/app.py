@@ -43,15 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.personvern = AppState(engine=engine, loaded=loaded,
                                     outbox=settings.outbox or outbox_from_env(),
                                     public_url=settings.public_url.rstrip("/"))
+    state: AppState = app.state.personvern
+    # The banner, its config, /.well-known/gpc.json and the consent API (issue: consent);
+    # first, as routes are matched in order and these are asked most, by every visitor.
+    app.include_router(create_consent_router(
+        lambda: state.manifest, session_factory(engine), api_actor))
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(api_actor)])
     api.include_router(api_requests.router)
     api.include_router(api_limits.router)
     app.include_router(api)
     app.include_router(public.router)
-    state: AppState = app.state.personvern
-    # The banner, its config, /.well-known/gpc.json and the consent API (issue: consent).
-    app.include_router(create_consent_router(
-        lambda: state.manifest, session_factory(engine), api_actor))
     app.include_router(create_optin_router())  # double opt-in, unsubscribe (RFC 8058)
     app.include_router(portal_router)  # the customer privacy portal (issue: portal)
     app.include_router(admin_router)  # the privacy team's admin console (issue: admin)

@@ -46,6 +46,7 @@ from personvern.consent.banner import CONSENT_MAX_AGE_DAYS, banner_config, banne
 from personvern.consent.version import notice_version
 from personvern.consent.writer import ConsentWriter, WriteFailedError
 from personvern.manifest.model import Manifest
+from personvern.web.store_readers import StoreReaders
 
 BANNER_FILE = Path(__file__).with_name("static") / "banner.js"
 CONSENT_COOKIE = "pv_consent"
@@ -58,6 +59,7 @@ READERS = 4  # decision threads per process; the engine's pool keeps 5 connectio
 _KEY_MAX = 100
 _SHORT = 64
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 ManifestLoader = Callable[[], Manifest]
 
 
@@ -278,7 +280,7 @@ def create_consent_router(
     readers = ThreadPoolExecutor(READERS, thread_name_prefix="consent-reader")
     held = threading.local()
 
-    def on_connection(work: Callable[[sa.Connection], Response]) -> Response:
+    def on_connection(work: Callable[[sa.Connection], R]) -> R:
         """``work`` on this reader thread's own connection, kept open between requests:
         no pool checkout, no ping, no reset per decision (autocommit: no transaction is
         ever left open on it). A connection the database dropped is replaced, and the
@@ -301,8 +303,13 @@ def create_consent_router(
                     raise
         raise AssertionError("unreachable: the second attempt returns or raises")
 
-    async def read(work: Callable[[sa.Connection], Response]) -> Response:
+    async def read(work: Callable[[sa.Connection], R]) -> R:
         return await asyncio.get_running_loop().run_in_executor(readers, on_connection, work)
+
+    async_readers = (StoreReaders(engine.url.render_as_string(hide_password=False))
+                     if engine.dialect.name == "postgresql" else None)
+    if async_readers is not None:
+        router.add_event_handler("shutdown", async_readers.close)
 
     if writer is None:
         writer = ConsentWriter(engine)
@@ -402,19 +409,21 @@ def create_consent_router(
         with session_factory.begin() as session:
             return records.current_state(session, subject, key())
 
+    async def decide(subjects: list[records.ConsentSubject], purposes: list[str]
+                     ) -> list[list[decisions.ConsentDecision]]:
+        """On PostgreSQL from the event loop itself; elsewhere on a reader thread."""
+        if async_readers is not None:
+            return await async_readers.read(lambda connection: decisions.decide_many_postgres(
+                connection, manifest_loader(), subjects, purposes, key=key()))
+        return await read(lambda connection: decisions.decide_many(
+            connection, manifest_loader(), subjects, purposes, key=key()))
+
     @api.post("/decision", summary="May I use this subject's data for this purpose now?")
     async def decision(request: Request) -> Response:
         async def handle() -> Response:
             body = _parse(DecisionQuestion, await _read(request, API_BODY_MAX))
-
-            subject = _subject(body.subject)
-
-            def work(connection: sa.Connection) -> Response:
-                found = decisions.decide(connection, manifest_loader(), subject,
-                                         body.purpose, key=key())
-                return JSONResponse(found.as_json(), headers={"Cache-Control": "no-store"})
-
-            return await read(work)
+            found = (await decide([_subject(body.subject)], [body.purpose]))[0][0]
+            return JSONResponse(found.as_json(), headers={"Cache-Control": "no-store"})
 
         return await _guarded(handle)
 
@@ -422,16 +431,10 @@ def create_consent_router(
     async def decision_bulk(request: Request) -> Response:
         async def handle() -> Response:
             body = _parse(BulkQuestion, await _read(request, API_BODY_MAX))
-            subjects = [_subject(s) for s in body.subjects]
-
-            def work(connection: sa.Connection) -> Response:
-                rows = decisions.decide_many(connection, manifest_loader(), subjects,
-                                             body.purposes, key=key())
-                return JSONResponse({"decisions": [
-                    {"subject": index, "decisions": [d.as_json() for d in row]}
-                    for index, row in enumerate(rows)]}, headers={"Cache-Control": "no-store"})
-
-            return await read(work)
+            rows = await decide([_subject(s) for s in body.subjects], list(body.purposes))
+            return JSONResponse({"decisions": [
+                {"subject": index, "decisions": [d.as_json() for d in row]}
+                for index, row in enumerate(rows)]}, headers={"Cache-Control": "no-store"})
 
         return await _guarded(handle)
 
