@@ -231,12 +231,19 @@ def _expire_refused(response: Response, request: Request, manifest: Manifest,
             response.delete_cookie(name, path="/", domain=domain)
 
 
+def _cookie(name: str, value: str, *, secure: bool, httponly: bool) -> tuple[bytes, bytes]:
+    """A ``Set-Cookie`` header as Starlette's ``set_cookie`` writes it, without building a
+    ``SimpleCookie`` per answer: both values are made of characters a cookie may hold
+    unquoted (a checked visitor id; see :func:`consent_cookie_value`)."""
+    flags = ("; HttpOnly" if httponly else "") + f"; Max-Age={COOKIE_MAX_AGE}; Path=/; SameSite=lax"
+    return b"set-cookie", f"{name}={value}{flags}{'; Secure' if secure else ''}".encode()
+
+
 def _set_cookies(response: Response, request: Request, visitor_id: str, value: str) -> None:
     secure = request.scope.get("scheme") == "https"  # (building request.url costs more)
-    response.set_cookie(CONSENT_COOKIE, value, max_age=COOKIE_MAX_AGE, path="/",
-                        samesite="lax", secure=secure, httponly=False)  # the banner reads it
-    response.set_cookie(VISITOR_COOKIE, visitor_id, max_age=COOKIE_MAX_AGE, path="/",
-                        samesite="lax", secure=secure, httponly=True)
+    response.raw_headers += [
+        _cookie(CONSENT_COOKIE, value, secure=secure, httponly=False),  # the banner reads it
+        _cookie(VISITOR_COOKIE, visitor_id, secure=secure, httponly=True)]
 
 
 # --- the router ------------------------------------------------------------------------------
@@ -351,7 +358,6 @@ def create_consent_router(
         return JSONResponse({"gpc": True, "lastUpdate": GPC_LAST_UPDATE},
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    @router.post("/consent", summary="Record a choice made in the banner")
     async def banner_choice(request: Request) -> Response:
         async def handle() -> Response:
             _same_site_json(request)
@@ -359,6 +365,10 @@ def create_consent_router(
             return await _record_banner_choice(request, body)
 
         return await _guarded(handle)
+
+    # A plain Starlette route: every visitor's click comes here, and FastAPI's
+    # per-request machinery (dependencies, response models) would cost a fifth of it.
+    router.add_route("/consent", banner_choice, methods=["POST"], include_in_schema=False)
 
     async def _record_banner_choice(request: Request, body: BannerChoice) -> Response:
         manifest = manifest_loader()

@@ -42,20 +42,19 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self._limit(str(scope.get("path", "")))
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = -1
-                if declared < 0 or declared > limit:
-                    start, body = (self._too_large(limit) if declared > limit else
-                                   _json_error(400, "the Content-Length header is not valid"))
-                    await send(start)
-                    await send(body)
-                    return
-        declared_length = any(name == b"content-length" for name, _ in scope.get("headers", []))
-        if declared_length:
+        declared = next((value for name, value in scope.get("headers", [])
+                         if name == b"content-length"), None)
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                length = -1
+            if length < 0 or length > limit:
+                start, body = (self._too_large(limit) if length > limit else
+                               _json_error(400, "the Content-Length header is not valid"))
+                await send(start)
+                await send(body)
+                return
             await self.app(scope, receive, send)  # the server holds the body to its length
             return
         # Streamed (chunked) body: read it whole first, at most ``limit`` bytes, then replay.
@@ -87,6 +86,13 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+_ADDED = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+          (b"x-frame-options", b"DENY")]
+_ADDED_ON_API = [*_ADDED, (b"cache-control", b"no-store")]
+_REPLACED = frozenset({b"x-content-type-options", b"referrer-policy"})
+_REPLACED_ON_API = _REPLACED | {b"cache-control"}
+
+
 class SecurityHeaders:
     """``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: no-referrer`` on every
     response; ``Cache-Control: no-store`` on the API (its answers are about people)."""
@@ -99,18 +105,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         api = str(scope.get("path", "")).startswith(API_PREFIX)
+        replaced = _REPLACED_ON_API if api else _REPLACED
+        added = _ADDED_ON_API if api else _ADDED
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in (b"x-content-type-options", b"referrer-policy")]
-                headers += [(b"x-content-type-options", b"nosniff"),
-                            (b"referrer-policy", b"no-referrer"),
-                            (b"x-frame-options", b"DENY")]
-                if api:
-                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-                    headers.append((b"cache-control", b"no-store"))
-                message = {**message, "headers": headers}
+                           if k.lower() not in replaced]
+                message = {**message, "headers": headers + added}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
