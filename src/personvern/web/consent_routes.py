@@ -137,6 +137,8 @@ async def _read(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise RefusalError(413, f"the request body is larger than {limit} bytes")
+    if declared is not None:  # the server delivers no more than the declared length
+        return await request.body()
     received = bytearray()
     async for chunk in request.stream():
         received.extend(chunk)
@@ -165,17 +167,18 @@ def _same_site_json(request: Request) -> None:
 
 
 def _parse(model: type[T], raw: bytes) -> T:
+    """The body as ``model``: parsed and checked in one pass by pydantic's own JSON
+    parser (half the time of ``json.loads`` and a check of the result)."""
     try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise RefusalError(400, "the body is not valid JSON") from None
-    if not isinstance(document, dict):
-        raise RefusalError(422, "the body must be a JSON object")
-    try:
-        return model.model_validate(document)
+        return model.model_validate_json(raw)
     except ValidationError as error:
+        found = error.errors()
+        if any(e["type"] == "json_invalid" for e in found):
+            raise RefusalError(400, "the body is not valid JSON") from None
+        if any(e["type"] == "model_type" and not e["loc"] for e in found):
+            raise RefusalError(422, "the body must be a JSON object") from None
         problems = [f"{_where(e['loc'])}: " + ("unknown field" if e["type"] == "extra_forbidden"
-                                               else e["msg"]) for e in error.errors()[:20]]
+                                               else e["msg"]) for e in found[:20]]
         raise RefusalError(422, "the request is not valid", problems) from None
 
 
