@@ -55,7 +55,7 @@ COOKIE_MAX_AGE = CONSENT_MAX_AGE_DAYS * 24 * 3600  # 12 months
 BANNER_BODY_MAX = 8 * 1024
 API_BODY_MAX = 256 * 1024  # 1000 subjects of up to 254 characters fit
 GPC_LAST_UPDATE = "2026-11-25"
-READERS = 4  # decision threads per process; the engine's pool keeps 5 connections
+READERS = 4  # decision threads per process (SQLite); the engine's pool keeps 5 connections
 _KEY_MAX = 100
 _SHORT = 64
 T = TypeVar("T", bound=BaseModel)
@@ -285,8 +285,9 @@ def create_consent_router(
     # Decisions read committed rows and write nothing: no BEGIN/COMMIT round trips. Each
     # answer is as of the moment of its reads, as any answer to "may I, now?" is.
     reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-    # A few threads of their own: with no more readers than the pool keeps connections,
-    # no request waits for a connection or opens one (anyio's 40 threads would).
+    # On SQLite, a few threads of their own: with no more readers than the pool keeps
+    # connections, no request waits for a connection or opens one (anyio's 40 threads
+    # would). On PostgreSQL decisions read from the event loop (web/store_readers.py).
     readers = ThreadPoolExecutor(READERS, thread_name_prefix="consent-reader")
     held = threading.local()
 
