@@ -79,14 +79,17 @@ function done(summary, latency, requests)
 end
 """
 _GET = _REPORT
-# A fresh visitor id per request, unique across wrk's threads: "b" + thread + run + counter,
-# 26 URL-safe characters, as the banner's own 22-character ids are.
-_WRITE = """
+# Each wrk thread gets a number of its own (tid), so ids and seeds differ across threads.
+_THREAD_IDS = """
 local threads = 0
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
+"""
+# A fresh visitor id per request, unique across wrk's threads: "b" + thread + run + counter,
+# 26 URL-safe characters, as the banner's own 22-character ids are.
+_WRITE = _THREAD_IDS + """
 function init(args)
   prefix = string.format("b%02d%s", tid, args[1])
   counter = 0
@@ -102,12 +105,7 @@ function request()
     ["Cookie"] = "pv_visitor=" .. prefix .. string.format("%013d", counter)}, body)
 end
 """ + _REPORT
-_DECIDE = """
-local threads = 0
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
+_DECIDE = _THREAD_IDS + """
 function init(args)
   math.randomseed(tid * 7919 + os.time())
   consents = tonumber(args[1])

@@ -39,15 +39,9 @@ def _usage(message: str) -> NoReturn:
 
 
 def _manifest(path: Path) -> Manifest:
-    from personvern.manifest.errors import ManifestError
-    from personvern.manifest.load import load_manifest
+    from personvern.manifest.command import manifest_for_command
 
-    if not path.exists():
-        _usage(f"no manifest at {path}; give --manifest PATH or set $PERSONVERN_MANIFEST")
-    try:
-        return load_manifest(path).manifest
-    except ManifestError:
-        _usage(f"the manifest {path} does not load; run personvern check {path}")
+    return manifest_for_command(path)
 
 
 def _subject(text: str) -> ConsentSubject:

@@ -95,17 +95,9 @@ def _actor(actor: str | None) -> str:
 
 
 def _manifest(path: Path) -> Manifest:
-    from personvern.manifest.errors import ManifestError
-    from personvern.manifest.load import load_manifest
+    from personvern.manifest.command import manifest_for_command
 
-    if not path.exists():
-        _usage(f"no manifest at {path}; give --manifest PATH or set $PERSONVERN_MANIFEST")
-    try:
-        return load_manifest(path).manifest
-    except ManifestError as error:
-        for problem in error.problems:
-            errors.print(str(problem), markup=False)
-        _usage(f"the manifest {path} does not load")
+    return manifest_for_command(path)
 
 
 @contextmanager

@@ -63,17 +63,9 @@ def _refused(message: str) -> NoReturn:
 
 
 def _manifest(path: Path) -> Manifest:
-    from personvern.manifest.errors import ManifestError
-    from personvern.manifest.load import load_manifest
+    from personvern.manifest.command import manifest_for_command
 
-    if not path.is_file() and not path.is_dir():
-        _usage(f"no manifest at {path}; give --manifest PATH or set $PERSONVERN_MANIFEST")
-    try:
-        return load_manifest(path).manifest
-    except ManifestError as error:
-        for problem in error.problems:
-            errors.print(str(problem), markup=False)
-        _usage(f"the manifest {path} does not load")
+    return manifest_for_command(path)
 
 
 def _moment(now: str | None, manifest: Manifest) -> Moment:
