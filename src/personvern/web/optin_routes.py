@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from html import escape
 from threading import Lock
@@ -273,6 +273,20 @@ def _send(state: AppState, throttle: MailThrottle, email: str, purpose: str,
     return now + optin.CONFIRM_LIFETIME
 
 
+async def _recorded(state: AppState, action: Callable[..., optin.Outcome], token: str,
+                    agent: str | None) -> optin.Outcome:
+    """``action`` (confirm or unsubscribe) for the link's token in one transaction, off the
+    event loop; a refusal as the page's 4xx."""
+    def work() -> optin.Outcome:
+        try:
+            with state.transaction() as session:
+                return action(session, state.manifest, token, user_agent=agent)
+        except (optin.OptInError, ConsentError) as error:
+            raise _refusal(error) from None
+
+    return await run_in_threadpool(work)
+
+
 def create_optin_router(throttle: MailThrottle | None = None) -> APIRouter:
     router = APIRouter(tags=["double opt-in"])
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(api_actor)])
@@ -351,16 +365,8 @@ def create_optin_router(throttle: MailThrottle | None = None) -> APIRouter:
         try:
             _guard_token(token)
             await _form(request, CLICK_BODY_MAX)
-            agent = request.headers.get("user-agent")
-
-            def work() -> optin.Outcome:
-                try:
-                    with state.transaction() as session:
-                        return optin.confirm(session, manifest, token, user_agent=agent)
-                except (optin.OptInError, ConsentError) as error:
-                    raise _refusal(error) from None
-
-            outcome = await run_in_threadpool(work)
+            outcome = await _recorded(state, optin.confirm, token,
+                                      request.headers.get("user-agent"))
         except RefusalError as refusal:
             return _error_page(request, manifest, refusal, token)
         texts = PAGE_TEXTS[outcome.language]
@@ -399,16 +405,8 @@ def create_optin_router(throttle: MailThrottle | None = None) -> APIRouter:
             form = await _form(request, CLICK_BODY_MAX)
             if _field(form, "List-Unsubscribe") != "One-Click":
                 raise RefusalError(400, f"the body must be {optin.ONE_CLICK} (RFC 8058)")
-            agent = request.headers.get("user-agent")
-
-            def work() -> optin.Outcome:
-                try:
-                    with state.transaction() as session:
-                        return optin.unsubscribe(session, manifest, token, user_agent=agent)
-                except (optin.OptInError, ConsentError) as error:
-                    raise _refusal(error) from None
-
-            outcome = await run_in_threadpool(work)
+            outcome = await _recorded(state, optin.unsubscribe, token,
+                                      request.headers.get("user-agent"))
         except RefusalError as refusal:
             return _error_page(request, manifest, refusal, token)
         lang = outcome.language if outcome.language in PAGE_TEXTS else "en"
